@@ -1,0 +1,34 @@
+# The two commands a new user needs: `make dev` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: dev test bench install migrate clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit("PickVs needs Python >= 3.11") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+## Run the whole system locally (embedded Postgres, SQS and Odds API simulator); prints the URL.
+dev: $(STAMP)
+	$(BIN)/pickvs dev
+
+## Run the whole test suite against a throwaway PostgreSQL cluster and the embedded SQS.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Run the benchmarks under bench/ and print their ratios.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+migrate: $(STAMP)
+	$(BIN)/pickvs db migrate
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,39 @@
+"""`pickvs dev` and `pickvs contracts export`: developer commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from pickvs.settings import PROJECT_ROOT
+
+
+def _run_dev(args: argparse.Namespace) -> int:
+    from devstack.dev import main
+
+    return main(args.host, args.port, demo=not args.no_demo)
+
+
+def _export_contracts(args: argparse.Namespace) -> int:
+    from contracts.events import event_json_schemas
+
+    out = PROJECT_ROOT / "contracts" / "jsonschema"
+    out.mkdir(exist_ok=True)
+    for name, schema in event_json_schemas().items():
+        (out / name).write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
+        print(f"wrote {(out / name).relative_to(PROJECT_ROOT)}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    dev = subparsers.add_parser("dev", help="run the whole system locally (embedded Postgres, SQS, simulator)")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=8000)
+    dev.add_argument("--no-demo", action="store_true", help="real time instead of the compressed demo slate")
+    dev.set_defaults(handler=_run_dev)
+    contracts = subparsers.add_parser("contracts", help="event contracts").add_subparsers(
+        dest="contracts_command", required=True
+    )
+    contracts.add_parser("export", help="write the events' JSON Schemas to contracts/jsonschema/").set_defaults(
+        handler=_export_contracts
+    )

@@ -1,0 +1,63 @@
+"""The SQS client factory: one client per process and event loop; only the endpoint differs between moto, LocalStack and AWS."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+import aioboto3
+
+from pickvs.settings import BaseAppSettings
+
+_clients: dict[tuple[str | None, int], tuple[Any, Any]] = {}
+_queue_urls: dict[tuple[str | None, str], str] = {}
+
+
+def sqs_endpoint_url(settings: BaseAppSettings) -> str | None:
+    """Return the endpoint to talk to: configured, recorded by `make dev`, or None for real AWS."""
+    if settings.sqs_endpoint_url:
+        return settings.sqs_endpoint_url
+    if settings.env == "prod":
+        return None
+    from pickvs.devenv import recorded_dev_env
+
+    endpoint = recorded_dev_env(settings.data_dir).get("PICKVS_SQS_ENDPOINT_URL")
+    if not endpoint:
+        raise RuntimeError("set PICKVS_SQS_ENDPOINT_URL, or start the local stack with `make dev` first")
+    return endpoint
+
+
+def client_kwargs(settings: BaseAppSettings) -> dict[str, Any]:
+    """Keyword arguments for a boto3/aioboto3 SQS client."""
+    kwargs: dict[str, Any] = {"region_name": settings.aws_region, "endpoint_url": sqs_endpoint_url(settings)}
+    # Local stand-ins accept any credentials; real AWS must get them from its usual chain.
+    if kwargs["endpoint_url"] and not os.environ.get("AWS_ACCESS_KEY_ID"):
+        kwargs.update(aws_access_key_id="test", aws_secret_access_key="test")
+    return kwargs
+
+
+async def get_sqs_client(settings: BaseAppSettings) -> Any:
+    """Return this process's SQS client for the running loop, opening it on first use."""
+    kwargs = client_kwargs(settings)
+    key = (kwargs["endpoint_url"], id(asyncio.get_running_loop()))
+    if key not in _clients:
+        context = aioboto3.Session().client("sqs", **kwargs)
+        _clients[key] = (context, await context.__aenter__())
+    return _clients[key][1]
+
+
+async def close_sqs_clients() -> None:
+    """Close every client this process opened."""
+    while _clients:
+        _, (context, _client) = _clients.popitem()
+        await context.__aexit__(None, None, None)
+    _queue_urls.clear()
+
+
+async def queue_url(client: Any, name: str) -> str:
+    """Resolve a queue name to its URL once per endpoint."""
+    key = (client.meta.endpoint_url, name)
+    if key not in _queue_urls:
+        _queue_urls[key] = (await client.get_queue_url(QueueName=name))["QueueUrl"]
+    return _queue_urls[key]

@@ -1,0 +1,36 @@
+"""`pickvs db …`: database commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+import asyncpg
+
+from pickvs.cli import CliError
+from pickvs.db import DatabaseNotConfigured, asyncpg_dsn, database_url
+from pickvs.settings import BaseAppSettings
+from schema.migrate import MigrationError, migrate
+
+
+async def _migrate() -> list[str]:
+    conn = await asyncpg.connect(asyncpg_dsn(database_url(BaseAppSettings())))
+    try:
+        return [f"{m.version}_{m.name}" for m in await migrate(conn)]
+    finally:
+        await conn.close()
+
+
+def _run_migrate(_: argparse.Namespace) -> int:
+    try:
+        applied = asyncio.run(_migrate())
+    except (DatabaseNotConfigured, MigrationError, OSError, asyncpg.PostgresError) as exc:
+        raise CliError(str(exc)) from exc
+    print("applied: " + ", ".join(applied) if applied else "database is up to date")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    db = subparsers.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    cmd = db.add_parser("migrate", help="apply pending migrations (idempotent)")
+    cmd.set_defaults(handler=_run_migrate)

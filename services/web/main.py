@@ -1,0 +1,40 @@
+"""Build the FastAPI app: routers per domain, one error format, CORS from settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from pickvs.db import close_pools
+from pickvs.sqs import close_sqs_clients
+from services.web.errors import install_error_handlers
+from services.web.health.router import router as health_router
+from services.web.settings import WebSettings, get_settings
+
+
+@asynccontextmanager
+async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    yield
+    await close_pools()
+    await close_sqs_clients()
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    """Create the app; tests pass their own settings, `uvicorn --factory` uses the environment's."""
+    settings = settings or get_settings()
+    app = FastAPI(title="PickVs API", version="1.0.0", lifespan=_lifespan,
+                  description="Pick sides of today's games at real odds; climb the leaderboard.")
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+        expose_headers=["ETag", "Retry-After"],
+    )
+    app.include_router(health_router)
+    return app
