@@ -1,0 +1,17 @@
+"""The consumers' settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pickvs.settings import BaseAppSettings
+
+
+class GraderSettings(BaseAppSettings):
+    """Settings of the ingest and grader Lambdas and their CLI tools (`PICKVS_*`)."""
+
+
+@lru_cache
+def get_settings() -> GraderSettings:
+    """The process-wide settings, read once from the environment."""
+    return GraderSettings()
