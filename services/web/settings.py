@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from pickvs.settings import BaseAppSettings, refuse_default_secret
 
@@ -23,6 +24,13 @@ class WebSettings(BaseAppSettings):
     stake_step: Decimal = Decimal("0.5")
     max_picks_per_slip: int = 20
     max_body_bytes: int = 64 * 1024
+    # Leaderboard "season" window start (UTC midnight); one date for every sport.
+    season_start: date = date(2026, 10, 20)
+    # Cached responses (services/web/cache.py): browser/CDN max-age, how long an instance trusts the data version it
+    # read before asking PostgreSQL again, and how many serialized responses one instance keeps.
+    cache_max_age_seconds: int = Field(default=15, ge=0)
+    cache_version_ttl_seconds: float = Field(default=1.0, ge=0)
+    cache_max_entries: int = Field(default=1024, ge=1)
 
     @model_validator(mode="after")
     def _no_default_secret_outside_dev(self) -> WebSettings:
