@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,36 @@ class Unprocessable(DomainError):
 class TooManyRequests(DomainError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     code = "rate_limited"
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable reason, e.g. `line_moved`")
+    message: str = Field(description="A sentence for people")
+    details: Any = Field(default=None, description="Per-field or per-pick specifics; null when there are none")
+
+
+class ErrorBody(BaseModel):
+    """The one error body every endpoint returns."""
+
+    error: ErrorDetail
+
+
+_DESCRIPTIONS = {400: "Bad request", 401: "Missing, invalid or expired token", 403: "Forbidden", 404: "Not found",
+                 409: "Conflict with the current state", 413: "Request body too large",
+                 422: "The request is not valid", 429: "Too many attempts; see Retry-After"}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` declaring the error body for each status (always 413 and 422 too)."""
+    wanted = sorted({*codes, 413, 422})
+    responses: dict[int | str, dict[str, Any]] = {
+        code: {"model": ErrorBody, "description": _DESCRIPTIONS.get(code, "Error")} for code in wanted
+    }
+    if 429 in responses:
+        responses[429]["headers"] = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+    if 401 in responses:
+        responses[401]["headers"] = {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}}
+    return responses
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

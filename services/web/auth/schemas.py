@@ -1,0 +1,65 @@
+"""Request and response bodies of the account endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Mirrors the database CHECKs on "user" so a bad value is a 422, not a constraint error.
+USERNAME_PATTERN = r"^[A-Za-z0-9_]{3,32}$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+PASSWORD_MAX_LENGTH = 128
+
+
+class UserCreate(BaseModel):
+    """A new account; username and email are unique ignoring case."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(max_length=254, pattern=EMAIL_PATTERN, examples=["alice@example.com"])
+    username: str = Field(pattern=USERNAME_PATTERN, examples=["alice"])
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH, examples=["correct horse battery"])
+
+
+class LoginRequest(BaseModel):
+    """Log in by username or email (the OAuth2 password form's `username` field takes either)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=254, description="Username or email")
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)
+
+
+class CurrentUserModel(BaseModel):
+    """The authenticated player, as the auth dependency resolves it."""
+
+    id: int
+    username: str
+    email: str
+
+
+class UserMe(BaseModel):
+    """My account and record."""
+
+    id: int
+    username: str
+    email: str
+    created_at: datetime
+    total_units: Decimal = Field(description="Units won or lost over graded picks")
+    total_wagered: Decimal = Field(description="Units staked on graded picks")
+    roi: Decimal | None = Field(description="total_units / total_wagered; null until something was wagered")
+    wins: int
+    losses: int
+    pushes: int
+
+
+class TokenPublic(BaseModel):
+    """An access token (OAuth2 bearer) and the account it belongs to."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires")
+    user: CurrentUserModel
