@@ -174,3 +174,10 @@ class SchemaMigration(SQLModel, table=True):
     name: str = _text()
     checksum: str = _text()
     applied_at: datetime = _ts()
+
+
+class LoginFailure(SQLModel, table=True):
+    __tablename__ = "login_failure"
+    id: int | None = _bigint_pk()
+    key: str = _text()
+    at: datetime = _ts()
