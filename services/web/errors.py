@@ -76,7 +76,7 @@ class ErrorBody(BaseModel):
 
 
 _DESCRIPTIONS = {400: "Bad request", 401: "Missing, invalid or expired token", 403: "Forbidden", 404: "Not found",
-                 409: "Conflict with the current state", 413: "Request body too large",
+                 409: "Conflict with the current state", 413: "Request body too large", 415: "Unsupported media type",
                  422: "The request is not valid", 429: "Too many attempts; see Retry-After"}
 
 

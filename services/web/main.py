@@ -10,8 +10,10 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from pickvs.db import close_pools
 from pickvs.sqs import close_sqs_clients
+from services.web.auth.router import router as auth_router
 from services.web.errors import install_error_handlers
 from services.web.health.router import router as health_router
+from services.web.middleware import BodySizeLimit
 from services.web.settings import WebSettings, get_settings
 
 
@@ -29,6 +31,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                   description="Pick sides of today's games at real odds; climb the leaderboard.")
     app.state.settings = settings
     install_error_handlers(app)
+    # Added before CORS so CORS wraps it: a 413 still carries the CORS headers a browser needs to read it.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -37,4 +41,5 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         expose_headers=["ETag", "Retry-After"],
     )
     app.include_router(health_router)
+    app.include_router(auth_router)
     return app

@@ -24,6 +24,12 @@ class WebSettings(BaseAppSettings):
     stake_step: Decimal = Decimal("0.5")
     max_picks_per_slip: int = 20
     max_body_bytes: int = 64 * 1024
+    password_min_length: int = Field(default=10, ge=8)
+    # Failed logins within the window before 429: per account (guessing one password) and per client IP (spraying).
+    login_window_seconds: int = Field(default=900, ge=1)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_client: int = Field(default=20, ge=1)
+    board_max_games: int = Field(default=200, ge=1)
     # Leaderboard "season" window start (UTC midnight); one date for every sport.
     season_start: date = date(2026, 10, 20)
     # Cached responses (services/web/cache.py): browser/CDN max-age, how long an instance trusts the data version it
