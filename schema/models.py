@@ -72,6 +72,7 @@ class Game(SQLModel, table=True):
     completed_at: datetime | None = _ts(nullable=True)
     last_update: datetime | None = _ts(nullable=True)
     void_reason: str | None = _text(nullable=True)
+    result_event_id: str | None = _text(nullable=True)
     odds_fetched_at: datetime | None = _ts(nullable=True)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()

@@ -1,0 +1,49 @@
+"""The grader Lambda: score-events records → `settlement.apply_result`, one record at a time.
+
+A short adapter (docs/decisions.md): parse each SQS body into a `GameResultEvent`, settle it, and name the records that
+failed in `batchItemFailures` so their batch-mates are deleted and only they are retried (and dead-lettered after the
+queue's maxReceiveCount).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from contracts.events import parse_game_result_event
+from pickvs.db import get_pool
+from pickvs.lambda_runtime import run_in_container_loop
+from services.grader.settings import get_settings
+from services.grader.settlement import apply_result
+
+log = logging.getLogger(__name__)
+
+
+async def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Settle every record of an SQS batch; report the ones that failed."""
+    # get_pool keeps one pool per container (and loop): created on the first invocation, reused by the next.
+    pool = await get_pool(get_settings())
+    failures = []
+    for record in event.get("Records", []):
+        message_id = record["messageId"]
+        try:
+            result = await apply_result(pool, parse_game_result_event(record["body"]))
+        except Exception as exc:
+            # Logged so the reason is on record when the message later sits in the DLQ (`pickvs dlq list` re-checks).
+            log.warning(
+                "grader: record %s failed (receive %s): %s: %s",
+                message_id, record.get("attributes", {}).get("ApproximateReceiveCount", "?"),
+                type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "",
+            )
+            failures.append({"itemIdentifier": message_id})
+            continue
+        log.info(
+            "grader: record %s → game %s %s (%d picks written, %d regraded)",
+            message_id, result.game_id, result.action, result.picks_written, result.picks_regraded,
+        )
+    return {"batchItemFailures": failures}
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """AWS Lambda entry point."""
+    return run_in_container_loop(handle(event, context))

@@ -1,0 +1,279 @@
+"""Settle a game's picks from one result event: one transaction, set-based SQL, exactly-once effect.
+
+The rulebook is `contracts/grading.py`; `_SETTLE_SQL` below is the same rules written as SQL CASE expressions, and
+tests/grader/test_sql_agrees_with_rulebook.py proves the two agree. docs/grading.md ("Settlement", "Score corrections",
+"Void games") states the ordering and idempotency rules implemented here.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+import asyncpg
+
+from contracts.events import GameResultEvent
+from pickvs.db import transaction
+
+log = logging.getLogger(__name__)
+
+CONSUMER = "grader"
+# Two graders settling games that share players lock the same user rows; PostgreSQL breaks a deadlock by aborting one
+# transaction, which is then simply run again (the outcome does not depend on which one went first).
+_ATTEMPTS = 3
+
+Action = Literal["applied", "duplicate", "stale"]
+
+
+@dataclass(frozen=True)
+class SettlementResult:
+    """What one result event did: applied (graded or re-graded the game), duplicate or stale (no effect)."""
+
+    game_id: int
+    action: Action
+    picks_written: int = 0
+    picks_regraded: int = 0
+    users_updated: int = 0
+
+
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+def result_order_key(*, last_update: datetime | None, outcome: str, event_id: str) -> tuple[bool, datetime, bool, str]:
+    """Order a game's result events: the greatest key is the result the game ends up holding, whatever the delivery order."""
+    # A result without the source's timestamp cannot claim to be newer than one with it; at the same timestamp a
+    # final score outranks a void (it says more); the event id only breaks exact ties so the order is total.
+    return (last_update is not None, last_update or _EPOCH, outcome == "final", event_id)
+
+
+_UPSERT_GAME_SQL = """
+INSERT INTO game (external_id, sport_key, sport_title, home_team, away_team, commence_time)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (external_id) DO NOTHING
+"""
+
+_LOCK_GAME_SQL = """
+SELECT id, status, home_score, away_score, last_update, result_event_id
+FROM game WHERE external_id = $1
+FOR UPDATE
+"""
+
+_RECORD_EVENT_SQL = """
+INSERT INTO processed_event (event_id, event_type, consumer, processed_at)
+VALUES ($1, 'game_result', $2, $3)
+ON CONFLICT (event_id) DO NOTHING
+"""
+
+# $1 game id, $2 void?, $3 home score, $4 away score, $5 graded at, $6 event id, $7 regrade reason, $8 pending only?
+# Every pick of the game gets its (status, units) from the rulebook; only rows whose grading changes are written, a
+# pick that was already graded and changes result gets a pick_regrade row, and each player's totals move by the
+# difference new − old, so applying the same result twice writes nothing the second time.
+_SETTLE_SQL = """
+WITH line AS (
+    -- The pick's closing line for the audit: the closing consensus, else the last current one.
+    SELECT DISTINCT ON (market, selection) market, selection, price, point
+    FROM market_line
+    WHERE game_id = $1
+    ORDER BY market, selection, snapshot_kind = 'closing' DESC
+),
+graded AS (
+    SELECT p.id, p.user_id, p.stake,
+           p.status AS old_status, p.result_units AS old_units,
+           s.new_status,
+           CASE s.new_status
+               WHEN 'won' THEN CASE WHEN p.price > 0 THEN round(p.stake * p.price / 100.0, 2)
+                                    ELSE round(p.stake * 100.0 / abs(p.price), 2) END
+               WHEN 'lost' THEN -p.stake
+               ELSE 0.00
+           END AS new_units,
+           CASE WHEN $2 THEN NULL ELSE $3::int END AS new_home_score,
+           CASE WHEN $2 THEN NULL ELSE $4::int END AS new_away_score,
+           CASE WHEN l.price IS NULL THEN p.closing_price ELSE l.price END AS new_closing_price,
+           CASE WHEN l.price IS NULL THEN p.closing_point ELSE l.point END AS new_closing_point,
+           p.graded_home_score, p.graded_away_score, p.closing_price, p.closing_point
+    FROM pick p
+    -- margin: how far the picked side finished ahead of its line (> 0 won, = 0 push, < 0 lost).
+    CROSS JOIN LATERAL (
+        SELECT CASE p.market
+                   WHEN 'totals' THEN CASE p.selection WHEN 'over' THEN ($3::int + $4::int) - p.point
+                                                       ELSE p.point - ($3::int + $4::int) END
+                   WHEN 'h2h' THEN CASE p.selection WHEN 'home' THEN $3::int - $4::int ELSE $4::int - $3::int END
+                   ELSE CASE p.selection WHEN 'home' THEN $3::int + p.point - $4::int
+                                         ELSE $4::int + p.point - $3::int END
+               END AS margin
+    ) m
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN $2 THEN 'void'
+                    WHEN m.margin > 0 THEN 'won'
+                    WHEN m.margin < 0 THEN 'lost'
+                    ELSE 'push'
+               END AS new_status
+    ) s
+    LEFT JOIN line l ON l.market = p.market AND l.selection = p.selection
+    WHERE p.game_id = $1 AND (NOT $8 OR p.status = 'pending')
+),
+written AS (
+    UPDATE pick p
+    SET status = g.new_status,
+        result_units = g.new_units,
+        graded_at = $5,
+        graded_home_score = g.new_home_score,
+        graded_away_score = g.new_away_score,
+        closing_price = g.new_closing_price,
+        closing_point = g.new_closing_point
+    FROM graded g
+    WHERE p.id = g.id
+      AND (g.old_status, g.old_units, g.graded_home_score, g.graded_away_score, g.closing_price, g.closing_point)
+          IS DISTINCT FROM
+          (g.new_status, g.new_units, g.new_home_score, g.new_away_score, g.new_closing_price, g.new_closing_point)
+    RETURNING g.id, g.user_id, g.stake, g.old_status, g.old_units, g.new_status, g.new_units
+),
+regraded AS (
+    INSERT INTO pick_regrade (pick_id, old_status, new_status, old_result_units, new_result_units, reason, event_id,
+                              regraded_at)
+    SELECT id, old_status, new_status, old_units, new_units, $7, $6, $5
+    FROM written
+    WHERE old_status <> 'pending' AND (old_status, old_units) IS DISTINCT FROM (new_status, new_units)
+    RETURNING pick_id
+),
+delta AS (
+    -- A void counts in nothing: not in units (0.00), not in wagered, not in W-L-P.
+    SELECT user_id,
+           sum(new_units - coalesce(old_units, 0)) AS units,
+           sum(CASE WHEN new_status IN ('won', 'lost', 'push') THEN stake ELSE 0 END
+               - CASE WHEN old_status IN ('won', 'lost', 'push') THEN stake ELSE 0 END) AS wagered,
+           sum((new_status = 'won')::int - (old_status = 'won')::int) AS wins,
+           sum((new_status = 'lost')::int - (old_status = 'lost')::int) AS losses,
+           sum((new_status = 'push')::int - (old_status = 'push')::int) AS pushes
+    FROM written
+    GROUP BY user_id
+),
+totals AS (
+    UPDATE "user" u
+    SET total_units = u.total_units + d.units,
+        total_wagered = u.total_wagered + d.wagered,
+        wins = u.wins + d.wins,
+        losses = u.losses + d.losses,
+        pushes = u.pushes + d.pushes
+    -- Lock the players in id order so two graders sharing players wait for each other instead of deadlocking.
+    FROM (SELECT d.*
+          FROM "user" lu JOIN delta d ON d.user_id = lu.id
+          ORDER BY lu.id
+          FOR UPDATE OF lu) d
+    WHERE u.id = d.user_id
+    RETURNING u.id
+)
+SELECT (SELECT count(*) FROM written) AS written,
+       (SELECT count(*) FROM regraded) AS regraded,
+       (SELECT count(*) FROM totals) AS users
+"""
+
+_APPLY_GAME_SQL = """
+UPDATE game
+SET status = $2::text,
+    home_score = $3::int,
+    away_score = $4::int,
+    completed_at = CASE WHEN $2::text = 'final' THEN coalesce($5::timestamptz, $6::timestamptz) END,
+    last_update = $5::timestamptz,
+    void_reason = CASE WHEN $2::text = 'void' THEN coalesce($7::text, 'void') END,
+    result_event_id = $8::text,
+    updated_at = $6::timestamptz
+WHERE id = $1
+"""
+
+_BUMP_LEADERBOARD_SQL = "UPDATE data_version SET version = version + 1, bumped_at = $1 WHERE scope = 'leaderboard'"
+
+
+def _score(home: int | None, away: int | None) -> str:
+    return f"{home}-{away}"
+
+
+def _regrade_reason(*, held_status: str, held_home: int | None, held_away: int | None, event: GameResultEvent) -> str:
+    """Say in words why a game's picks are graded again (stored on every pick_regrade row)."""
+    if event.outcome == "void":
+        return f"game void: {event.reason or 'no reason given'}"
+    new = _score(event.home_score, event.away_score)
+    if held_status == "final":
+        return f"score corrected from {_score(held_home, held_away)} to {new}"
+    if held_status == "void":
+        return f"final score {new} reported after the game was void"
+    return f"final score {new}"
+
+
+async def _settle(
+    conn: asyncpg.Connection, *, game_id: int, event: GameResultEvent, now: datetime, reason: str, pending_only: bool
+) -> tuple[int, int, int]:
+    row = await conn.fetchrow(
+        _SETTLE_SQL, game_id, event.outcome == "void", event.home_score, event.away_score, now, event.event_id,
+        reason, pending_only,
+    )
+    assert row is not None
+    return row["written"], row["regraded"], row["users"]
+
+
+async def apply_result_in(conn: asyncpg.Connection, event: GameResultEvent, *, now: datetime) -> SettlementResult:
+    """Apply one result event inside the caller's transaction (the DLQ check uses it to dry-run a message)."""
+    game = event.game
+    await conn.execute(
+        _UPSERT_GAME_SQL, game.external_id, game.sport_key, game.sport_title, game.home_team, game.away_team,
+        game.commence_time,
+    )
+    # Every event for this game waits here for the one before it: the decision below reads a settled state.
+    held = await conn.fetchrow(_LOCK_GAME_SQL, game.external_id)
+    assert held is not None
+    game_id = held["id"]
+    await conn.execute(_RECORD_EVENT_SQL, event.event_id, CONSUMER, now)
+
+    if held["result_event_id"] == event.event_id:
+        # The result the game already holds (a redelivery, or the source re-reporting the same score later). Keep its
+        # newest timestamp so an older different result can never overtake it, and grade only picks still pending.
+        await conn.execute(
+            "UPDATE game SET last_update = greatest(last_update, $2) WHERE id = $1", game_id, event.last_update
+        )
+        written, _, users = await _settle(
+            conn, game_id=game_id, event=event, now=now, reason="late pick graded", pending_only=True
+        )
+        if written:
+            await conn.execute(_BUMP_LEADERBOARD_SQL, now)
+        return SettlementResult(game_id, "duplicate", picks_written=written, users_updated=users)
+
+    holds_result = held["status"] in ("final", "void")
+    if holds_result:
+        held_key = result_order_key(
+            last_update=held["last_update"],
+            outcome=held["status"],
+            event_id=held["result_event_id"] or "",
+        )
+        event_key = result_order_key(last_update=event.last_update, outcome=event.outcome, event_id=event.event_id)
+        if event_key < held_key:
+            log.info("grader: %s for game %s is older than the result it holds; ignored", event.event_id, game_id)
+            return SettlementResult(game_id, "stale")
+
+    reason = _regrade_reason(
+        held_status=held["status"], held_home=held["home_score"], held_away=held["away_score"], event=event
+    )
+    await conn.execute(
+        _APPLY_GAME_SQL, game_id, event.outcome, event.home_score, event.away_score, event.last_update, now,
+        event.reason, event.event_id,
+    )
+    written, regraded, users = await _settle(
+        conn, game_id=game_id, event=event, now=now, reason=reason, pending_only=False
+    )
+    await conn.execute(_BUMP_LEADERBOARD_SQL, now)
+    return SettlementResult(game_id, "applied", picks_written=written, picks_regraded=regraded, users_updated=users)
+
+
+async def apply_result(pool: asyncpg.Pool, event: GameResultEvent, *, now: datetime | None = None) -> SettlementResult:
+    """Settle a game from one result event in one transaction; a duplicate or out-of-date event changes nothing."""
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            async with transaction(pool) as conn:
+                graded_at = now or await conn.fetchval("SELECT now()")
+                return await apply_result_in(conn, event, now=graded_at)
+        except asyncpg.DeadlockDetectedError:
+            if attempt == _ATTEMPTS:
+                raise
+            log.warning("grader: deadlock settling %s (attempt %d); retrying", event.event_id, attempt)
+    raise AssertionError("unreachable")
