@@ -11,10 +11,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from pickvs.db import close_pools
 from pickvs.sqs import close_sqs_clients
 from services.web.auth.router import router as auth_router
+from services.web.consensus.router import router as consensus_router
 from services.web.errors import install_error_handlers
+from services.web.games.router import router as games_router
 from services.web.health.router import router as health_router
+from services.web.leaderboard.router import router as leaderboard_router
 from services.web.middleware import BodySizeLimit
 from services.web.settings import WebSettings, get_settings
+from services.web.users.router import router as users_router
 
 
 @asynccontextmanager
@@ -41,5 +45,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         expose_headers=["ETag", "Retry-After"],
     )
     app.include_router(health_router)
+    app.include_router(leaderboard_router)
+    app.include_router(users_router)
+    app.include_router(consensus_router)
     app.include_router(auth_router)
+    app.include_router(games_router)
     return app

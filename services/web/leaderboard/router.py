@@ -1,0 +1,48 @@
+"""GET /api/leaderboard."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from services.web.cache import NOT_MODIFIED_RESPONSE, Cache, DataVersion
+from services.web.deps import Pool, Settings
+from services.web.errors import error_responses
+from services.web.leaderboard.schemas import LeaderboardPublic, SortKey, Window
+from services.web.leaderboard.service import get_leaderboard
+
+router = APIRouter(prefix="/api", tags=["leaderboard"])
+
+
+@router.get(
+    "/leaderboard",
+    response_model=LeaderboardPublic,
+    responses={**NOT_MODIFIED_RESPONSE, **error_responses()},
+)
+async def leaderboard(
+    request: Request,
+    pool: Pool,
+    settings: Settings,
+    cache: Cache,
+    window: Annotated[Window, Query(description="Which graded picks count: all, season, month (UTC calendar month) "
+                                                "or week (the last 7 UTC days, today included)")] = Window.all,
+    sport: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$",
+                                       description="Only picks on this sport key, e.g. basketball_nba")] = None,
+    sort: Annotated[SortKey, Query(description="Ranking key, highest first; ties: more units, less wagered, "
+                                               "username")] = SortKey.units,
+    min_picks: Annotated[int | None, Query(ge=1, le=100_000, description="Fewest graded picks to be ranked; "
+                                                                         "default 1 for units, 20 otherwise")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    """Rank players by units, ROI, win rate or rating over a window; cached until grading bumps the version."""
+
+    async def build(current: DataVersion) -> LeaderboardPublic:
+        return await get_leaderboard(
+            pool=pool, window=window, sport=sport, sort=sort, min_picks=min_picks, limit=limit, offset=offset,
+            today=current.today, season_start=settings.season_start,
+        )
+
+    key = f"{window}|{sport}|{sort}|{min_picks}|{limit}|{offset}"
+    return await cache.respond(request=request, pool=pool, scope="leaderboard", key=key, build=build)

@@ -1,0 +1,108 @@
+"""Rank players over graded picks in one set-based statement (windows, sport filter, sorts, tie-breaks)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import asyncpg
+
+from services.web.leaderboard.schemas import LeaderboardEntry, LeaderboardPublic, SortKey, Window
+
+# The rating pretends every player also made this many break-even picks (docs/grading.md, "Leaderboard ranking").
+RATING_PRIOR_PICKS = 50
+
+# Ratios need a sample: a 1-for-1 player must not top the ROI board. Units are already a total, so one pick suffices.
+DEFAULT_MIN_PICKS = {SortKey.units: 1, SortKey.roi: 20, SortKey.win_rate: 20, SortKey.rating: 20}
+
+# Whitelisted ORDER BY per sort (never built from input). After the sort key: more units, then less wagered (the same
+# units from a smaller outlay), then the username case-insensitively, then exactly (usernames are unique that way).
+_TIE_BREAKS = "units DESC, wagered ASC, lower(username) ASC, username ASC"
+_ORDER_BY = {
+    SortKey.units: f"units DESC, {_TIE_BREAKS}",
+    SortKey.roi: f"roi_exact DESC, {_TIE_BREAKS}",
+    SortKey.win_rate: f"win_rate_exact DESC NULLS LAST, {_TIE_BREAKS}",
+    SortKey.rating: f"rating_exact DESC, {_TIE_BREAKS}",
+}
+
+_SQL = """
+WITH totals AS (
+    SELECT p.user_id,
+           sum(p.result_units) AS units,
+           sum(p.stake) AS wagered,
+           count(*) FILTER (WHERE p.status = 'won') AS wins,
+           count(*) FILTER (WHERE p.status = 'lost') AS losses,
+           count(*) FILTER (WHERE p.status = 'push') AS pushes,
+           count(*) AS picks
+    FROM pick p
+    JOIN game g ON g.id = p.game_id
+    WHERE p.status IN ('won', 'lost', 'push')
+      AND ($1::timestamptz IS NULL OR p.graded_at >= $1)
+      AND ($2::text IS NULL OR g.sport_key = $2)
+    GROUP BY p.user_id
+    HAVING count(*) >= $3
+), scored AS (
+    SELECT t.*, u.username,
+           t.units / t.wagered AS roi_exact,
+           t.wins::numeric / nullif(t.wins + t.losses, 0) AS win_rate_exact,
+           t.units / t.wagered * t.picks / (t.picks + $4::int) AS rating_exact
+    FROM totals t
+    JOIN "user" u ON u.id = t.user_id
+), ranked AS (
+    SELECT scored.*, row_number() OVER (ORDER BY {order_by}) AS rank
+    FROM scored
+)
+SELECT c.total, r.*
+FROM (SELECT count(*) AS total FROM scored) c
+LEFT JOIN LATERAL (
+    SELECT rank, username, units, wagered, round(roi_exact, 6) AS roi, wins, losses, pushes, picks,
+           round(win_rate_exact, 6) AS win_rate, round(rating_exact, 6) AS rating
+    FROM ranked
+    WHERE rank > $5
+    ORDER BY rank
+    LIMIT $6
+) r ON true
+ORDER BY r.rank
+"""
+
+
+def window_start(*, window: Window, today: date, season_start: date) -> datetime | None:
+    """Return the first instant (UTC) whose graded picks count in the window; None for all time."""
+    match window:
+        case Window.all:
+            return None
+        case Window.season:
+            day = season_start
+        case Window.month:
+            day = today.replace(day=1)
+        case Window.week:
+            day = today - timedelta(days=6)
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+async def get_leaderboard(
+    *,
+    pool: asyncpg.Pool,
+    window: Window,
+    sport: str | None,
+    sort: SortKey,
+    min_picks: int | None,
+    limit: int,
+    offset: int,
+    today: date,
+    season_start: date,
+) -> LeaderboardPublic:
+    """Rank the players with at least `min_picks` graded picks in the window (and sport), one page of them."""
+    minimum = DEFAULT_MIN_PICKS[sort] if min_picks is None else min_picks
+    since = window_start(window=window, today=today, season_start=season_start)
+    rows = await pool.fetch(
+        _SQL.format(order_by=_ORDER_BY[sort]), since, sport, minimum, RATING_PRIOR_PICKS, offset, limit
+    )
+    entries = [
+        LeaderboardEntry(**{k: v for k, v in dict(row).items() if k != "total"})
+        for row in rows
+        if row["rank"] is not None
+    ]
+    return LeaderboardPublic(
+        window=window, since=since, sport=sport, sort=sort, min_picks=minimum, total=rows[0]["total"],
+        limit=limit, offset=offset, entries=entries,
+    )
