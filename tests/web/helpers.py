@@ -59,7 +59,7 @@ async def add_game(db: asyncpg.Pool, *, commence_time: datetime | None = None, s
     async with db.acquire() as conn, conn.transaction():
         game_id = await conn.fetchval(
             "INSERT INTO game (external_id, sport_key, sport_title, home_team, away_team, commence_time, status) "
-            "VALUES ($1, $2, 'NBA', $3, $4, coalesce($5, now() + $6::interval), $7) RETURNING id",
+            "VALUES ($1, $2, 'NBA', $3, $4, coalesce($5, now() + $6::text::interval), $7) RETURNING id",
             external_id, sport_key, home, away, commence_time, starts_in, status,
         )
         markets = [m for m, _ in line]
