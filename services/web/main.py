@@ -14,7 +14,6 @@ from services.web.auth.router import router as auth_router
 from services.web.consensus.router import router as consensus_router
 from services.web.errors import install_error_handlers
 from services.web.games.router import router as games_router
-from services.web.games.router import router as games_router
 from services.web.health.router import router as health_router
 from services.web.leaderboard.router import router as leaderboard_router
 from services.web.middleware import BodySizeLimit
@@ -50,6 +49,5 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(users_router)
     app.include_router(consensus_router)
     app.include_router(auth_router)
-    app.include_router(games_router)
     app.include_router(games_router)
     return app
