@@ -160,6 +160,7 @@ class OddsApiCall(SQLModel, table=True):
     requests_remaining: int | None = _int(nullable=True)
     error: str | None = _text(nullable=True)
     duration_ms: int | None = _int(nullable=True)
+    base_url: str | None = _text(nullable=True)
 
 
 class DataVersion(SQLModel, table=True):

@@ -10,6 +10,9 @@ from pickvs.settings import BaseAppSettings
 class GraderSettings(BaseAppSettings):
     """Settings of the ingest and grader Lambdas and their CLI tools (`PICKVS_*`)."""
 
+    # The book that wins a tie between the two middle quotes of the consensus line (docs/grading.md).
+    consensus_reference_bookmaker: str = "draftkings"
+
 
 @lru_cache
 def get_settings() -> GraderSettings:

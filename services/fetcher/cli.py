@@ -1,0 +1,119 @@
+"""`pickvs fetch-odds`, `fetch-scores`, `fetch-closing`, `quota` and `ingest`: run a stage of ingestion now.
+
+Without PICKVS_ODDS_API_KEY the fetch commands use the simulator of a running `make dev`; with a key, the real API at
+PICKVS_ODDS_API_BASE_URL. Either way the budget guard and the ledger apply exactly as on the schedule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from pickvs.cli import CliError
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from services.fetcher.settings import FetcherSettings
+
+    try:
+        settings = FetcherSettings()
+    except ValueError as exc:
+        raise CliError(f"invalid settings: {exc}") from None
+    if getattr(args, "sport", None):
+        settings = settings.model_copy(update={"sports": args.sport})
+    return settings
+
+
+def _run_job(job_name: str, args: argparse.Namespace) -> int:
+    from services.fetcher.jobs import JOBS, OddsApiNotConfigured, open_deps
+
+    settings = _settings(args)
+
+    async def run() -> Any:
+        async with open_deps(settings) as deps:
+            return await JOBS[job_name](deps)
+
+    try:
+        report = asyncio.run(run())
+    except OddsApiNotConfigured as exc:
+        raise CliError(str(exc)) from None
+    print("\n".join(report.lines()))
+    if report.aborted:
+        raise CliError(report.aborted)
+    return 0 if report.ok else 1
+
+
+def _quota(args: argparse.Namespace) -> int:
+    from pickvs.db import create_pool, database_url
+    from services.fetcher.jobs import OddsApiNotConfigured, resolve_odds_api
+    from services.fetcher.quota import quota_report, render
+
+    settings = _settings(args)
+    try:
+        target = resolve_odds_api(settings)
+    except OddsApiNotConfigured as exc:
+        raise CliError(str(exc)) from None
+
+    async def run() -> list[str]:
+        pool = await create_pool(database_url(settings), min_size=1, max_size=2)
+        try:
+            return render(await quota_report(pool, settings=settings, target=target, now=datetime.now(UTC)))
+        finally:
+            await pool.close()
+
+    print("\n".join(asyncio.run(run())))
+    return 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    import functools
+
+    import aioboto3
+
+    from pickvs.db import create_pool, database_url
+    from pickvs.runner import EventSourceRunner
+    from pickvs.sqs import client_kwargs
+    from services.grader.ingest_handler import process_records
+    from services.grader.settings import GraderSettings
+
+    settings = GraderSettings()
+
+    async def run() -> tuple[int, int]:
+        pool = await create_pool(database_url(settings), min_size=1, max_size=2)
+        try:
+            async with aioboto3.Session().client("sqs", **client_kwargs(settings)) as sqs:
+                url = (await sqs.get_queue_url(QueueName=settings.game_events_queue))["QueueUrl"]
+                handler = functools.partial(_bound_handler, process_records, pool, settings.consensus_reference_bookmaker)
+                runner = EventSourceRunner(sqs, url, handler, function_name="ingest", wait_seconds=0,
+                                           region=settings.aws_region, retry_delay_seconds=5)
+                results = await runner.drain(max_polls=args.max_batches)
+                return sum(r.deleted for r in results), sum(r.failed for r in results)
+        finally:
+            await pool.close()
+
+    done, failed = asyncio.run(run())
+    print(f"ingest: {done} game events applied or already applied, {failed} failed (they will be retried)")
+    return 0 if not failed else 1
+
+
+async def _bound_handler(process: Any, pool: Any, reference: str, event: dict[str, Any], context: Any) -> Any:
+    return await process(event, pool=pool, reference_bookmaker=reference)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ingestion commands."""
+    for name, job, text in (
+        ("fetch-odds", "fetch_odds", "fetch odds now for games starting in the window and publish them"),
+        ("fetch-scores", "fetch_scores", "fetch results now for games past tip-off and publish them"),
+        ("fetch-closing", "fetch_closing", "refresh odds now for games about to tip off (the closing line)"),
+    ):
+        parser = subparsers.add_parser(name, help=text)
+        parser.add_argument("--sport", action="append", help="a sport key (repeatable); default PICKVS_SPORTS")
+        parser.set_defaults(handler=lambda args, job=job: _run_job(job, args))
+    subparsers.add_parser("quota", help="Odds API credits: used, remaining, cost per job, month projection") \
+        .set_defaults(handler=_quota)
+    ingest = subparsers.add_parser("ingest", help="apply the waiting game events (odds) to the database once")
+    ingest.add_argument("--max-batches", type=int, default=100)
+    ingest.set_defaults(handler=_ingest)

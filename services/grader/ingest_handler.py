@@ -1,0 +1,52 @@
+"""The ingest Lambda: game-events records → `ingest.ingest_game_odds`, one record (one transaction) at a time.
+
+A short adapter: parse each SQS body into a `GameOddsEvent`, apply it, and name the records that failed in
+`batchItemFailures` so only they are retried (and dead-lettered after the queue's maxReceiveCount).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import asyncpg
+
+from contracts.events import parse_game_odds_event
+from pickvs.db import get_pool
+from pickvs.lambda_runtime import run_in_container_loop
+from services.grader.ingest import ingest_game_odds
+from services.grader.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+async def process_records(event: dict[str, Any], *, pool: asyncpg.Pool, reference_bookmaker: str) -> dict[str, Any]:
+    """Apply every record of an SQS batch; report the ones that failed."""
+    failures = []
+    for record in event.get("Records", []):
+        message_id = record["messageId"]
+        try:
+            result = await ingest_game_odds(pool, parse_game_odds_event(record["body"]),
+                                            reference_bookmaker=reference_bookmaker)
+        except Exception as exc:
+            log.warning(
+                "ingest: record %s failed (receive %s): %s: %s",
+                message_id, record.get("attributes", {}).get("ApproximateReceiveCount", "?"),
+                type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "",
+            )
+            failures.append({"itemIdentifier": message_id})
+            continue
+        log.info("ingest: record %s → game %s %s", message_id, result.game_id, result.action)
+    return {"batchItemFailures": failures}
+
+
+async def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Apply an SQS batch of game events with this container's pool."""
+    settings = get_settings()
+    return await process_records(event, pool=await get_pool(settings),
+                                 reference_bookmaker=settings.consensus_reference_bookmaker)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """AWS Lambda entry point."""
+    return run_in_container_loop(handle(event, context))
