@@ -17,6 +17,7 @@ from services.web.games.router import router as games_router
 from services.web.health.router import router as health_router
 from services.web.leaderboard.router import router as leaderboard_router
 from services.web.middleware import BodySizeLimit
+from services.web.picks.router import router as picks_router
 from services.web.settings import WebSettings, get_settings
 from services.web.users.router import router as users_router
 
@@ -50,4 +51,5 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(consensus_router)
     app.include_router(auth_router)
     app.include_router(games_router)
+    app.include_router(picks_router)
     return app
