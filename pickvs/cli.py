@@ -14,6 +14,8 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "schema.cli",
     "devstack.cli",
+    "services.grader.cli",
+    "devstack.demo_seed",
 )
 
 

@@ -160,6 +160,7 @@ totals AS (
     -- Lock the players in id order so two graders sharing players wait for each other instead of deadlocking.
     FROM (SELECT d.*
           FROM "user" lu JOIN delta d ON d.user_id = lu.id
+          WHERE (d.units, d.wagered, d.wins, d.losses, d.pushes) <> (0, 0, 0, 0, 0)
           ORDER BY lu.id
           FOR UPDATE OF lu) d
     WHERE u.id = d.user_id

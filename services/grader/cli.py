@@ -1,0 +1,127 @@
+"""`pickvs grade --recompute` and `pickvs dlq list|redrive QUEUE`: the grader's repair tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aioboto3
+import asyncpg
+
+from pickvs.cli import CliError
+from pickvs.db import DatabaseNotConfigured, create_pool, database_url
+from pickvs.queues import dlq_name
+from pickvs.sqs import client_kwargs
+from services.grader.dlq import check_game_odds, list_dead_letters, redrive, result_checker
+from services.grader.recompute import Totals, TotalsDifference, recompute_totals
+from services.grader.settings import GraderSettings
+
+
+@asynccontextmanager
+async def _pool(settings: GraderSettings) -> AsyncIterator[asyncpg.Pool]:
+    # A command runs on its own short-lived loop: its own pool, closed before the loop ends.
+    try:
+        pool = await create_pool(database_url(settings), min_size=1, max_size=2)
+    except (DatabaseNotConfigured, OSError, asyncpg.PostgresError) as exc:
+        raise CliError(f"cannot reach the database: {exc}") from exc
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+@asynccontextmanager
+async def _sqs(settings: GraderSettings) -> AsyncIterator[Any]:
+    try:
+        kwargs = client_kwargs(settings)
+    except RuntimeError as exc:
+        raise CliError(str(exc)) from exc
+    async with aioboto3.Session().client("sqs", **kwargs) as client:
+        yield client
+
+
+def _format_totals(t: Totals) -> str:
+    return f"units {t.units}, wagered {t.wagered}, W-L-P {t.wins}-{t.losses}-{t.pushes}"
+
+
+def _format_difference(d: TotalsDifference) -> str:
+    return f"  {d.username} (id {d.user_id}): stored {_format_totals(d.stored)}\n" \
+           f"  {' ' * len(d.username)}           recomputed {_format_totals(d.recomputed)}"
+
+
+async def _recompute(settings: GraderSettings, *, fix: bool) -> list[TotalsDifference]:
+    async with _pool(settings) as pool:
+        return await recompute_totals(pool, fix=fix)
+
+
+def _run_grade(args: argparse.Namespace) -> int:
+    differences = asyncio.run(_recompute(GraderSettings(), fix=not args.dry_run))
+    if not differences:
+        print("every player's totals match their graded picks")
+        return 0
+    print(f"{len(differences)} player(s) had totals that differ from their graded picks:")
+    for difference in differences:
+        print(_format_difference(difference))
+    print("not fixed (--dry-run)" if args.dry_run else f"fixed {len(differences)} player(s)")
+    return 1
+
+
+def _source_queue(settings: GraderSettings, name: str) -> str:
+    """Accept a queue or its DLQ by name; return the source queue."""
+    known = (settings.game_events_queue, settings.score_events_queue)
+    for queue in known:
+        if name in (queue, dlq_name(queue)):
+            return queue
+    raise CliError(f"unknown queue {name!r}; choose one of: {', '.join(known)}")
+
+
+async def _list(settings: GraderSettings, queue: str) -> int:
+    async with _sqs(settings) as client:
+        if queue == settings.score_events_queue:
+            async with _pool(settings) as pool:
+                letters = await list_dead_letters(client, queue, check=result_checker(pool))
+        else:
+            letters = await list_dead_letters(client, queue, check=check_game_odds)
+    if not letters:
+        print(f"{dlq_name(queue)} is empty")
+        return 0
+    print(f"{len(letters)} message(s) in {dlq_name(queue)}:")
+    for letter in letters:
+        sent = letter.sent_at.isoformat(timespec="seconds") if letter.sent_at else "?"
+        first = letter.first_received_at.isoformat(timespec="seconds") if letter.first_received_at else "?"
+        print(f"- {letter.message_id}  received {letter.receive_count}x  sent {sent}  first received {first}\n"
+              f"  {letter.summary}\n  why: {letter.problem}")
+    return 0
+
+
+async def _redrive(settings: GraderSettings, queue: str) -> int:
+    async with _sqs(settings) as client:
+        moved = await redrive(client, queue)
+    print(f"moved {moved} message(s) from {dlq_name(queue)} back to {queue}")
+    return 0
+
+
+def _run_dlq(args: argparse.Namespace) -> int:
+    settings = GraderSettings()
+    queue = _source_queue(settings, args.queue)
+    return asyncio.run((_list if args.dlq_command == "list" else _redrive)(settings, queue))
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    grade = subparsers.add_parser("grade", help="grading repair tools")
+    mode = grade.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--recompute", action="store_true",
+                      help="rebuild every player's totals from their graded picks; exit 1 if any had to be fixed")
+    grade.add_argument("--dry-run", action="store_true", help="with --recompute: report differences, fix nothing")
+    grade.set_defaults(handler=_run_grade)
+
+    dlq = subparsers.add_parser("dlq", help="dead-lettered messages").add_subparsers(dest="dlq_command", required=True)
+    listing = dlq.add_parser("list", help="show a queue's dead letters: what they are, how often tried, why they fail")
+    listing.add_argument("queue", metavar="QUEUE", help="score-events or game-events (or their -dlq)")
+    listing.set_defaults(handler=_run_dlq)
+    again = dlq.add_parser("redrive", help="send a queue's dead letters back to it (once the cause is fixed)")
+    again.add_argument("queue", metavar="QUEUE", help="score-events or game-events (or their -dlq)")
+    again.set_defaults(handler=_run_dlq)
