@@ -47,7 +47,7 @@ def clock() -> Clock:
 async def simulator(clock: Clock) -> AsyncIterator[OddsApiSimulator]:
     """The simulator serving 40 days of NBA games from the first of November, on the test's clock."""
     sim = OddsApiSimulator(clock=clock, slate=Slate.nba_season(START.replace(hour=0), days=40, seed=7),
-                           timeout_hang_seconds=2.0)
+                           timeout_hang_seconds=0.5)
     sim.base_url = await sim.start()  # type: ignore[attr-defined]
     yield sim
     await sim.stop()
@@ -56,7 +56,7 @@ async def simulator(clock: Clock) -> AsyncIterator[OddsApiSimulator]:
 def fetcher_settings(base_url: str, **overrides: Any) -> FetcherSettings:
     """Settings pointing at a simulator, with retries short enough for tests."""
     values: dict[str, Any] = dict(
-        odds_api_key="sim-key", odds_api_base_url=base_url, odds_api_timeout_seconds=0.3,
+        odds_api_key="sim-key", odds_api_base_url=base_url, odds_api_timeout_seconds=0.2,
         odds_api_retry_initial_seconds=0.01, odds_api_retry_max_seconds=2.0, publish_max_attempts=3,
     )
     values.update(overrides)
