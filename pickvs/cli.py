@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "devstack.cli",
     "services.grader.cli",
     "devstack.demo_seed",
+    "services.fetcher.cli",
 )
 
 
