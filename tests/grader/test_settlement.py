@@ -329,3 +329,42 @@ async def test_two_graders_settling_games_with_shared_players_at_once_both_count
 
     # THEN both wins are in every player's totals
     assert set((await stored_totals(db)).values()) == {Totals(D("2.00"), D("2.00"), 2, 0, 0)}
+
+
+async def test_a_result_re_reported_later_keeps_an_older_different_result_from_overtaking_it(db: asyncpg.Pool) -> None:
+    # GIVEN 110-105 at 3 h after tip-off, re-reported unchanged at 8 h (same event id, newer timestamp)
+    users, _ = await _three_players_on_one_game(db)
+    await apply_result(db, final(game_info(), 110, 105, hours_after_tip=3))
+    assert (await apply_result(db, final(game_info(), 110, 105, hours_after_tip=8))).action == "duplicate"
+    before = await stored_totals(db)
+
+    # WHEN a different score stamped 5 h arrives last (it was superseded at 8 h)
+    result = await apply_result(db, final(game_info(), 110, 112, hours_after_tip=5))
+
+    # THEN it is stale: the source's newest word is still 110-105
+    assert result.action == "stale"
+    assert await stored_totals(db) == before
+    assert await db.fetchval("SELECT last_update FROM game") == TIP_OFF + timedelta(hours=8)
+
+
+async def test_a_void_and_a_final_with_the_same_timestamp_settle_as_the_final_in_either_order(db: asyncpg.Pool) -> None:
+    # GIVEN two games with Alice's home -3.5 pick on each; each gets a void and a final stamped at the same instant
+    users = await insert_users(db, 1)
+    for g in ("a", "b"):
+        game_id = await insert_game(db, game_info(g))
+        await insert_picks(db, [PickRow(users[0], game_id, "spreads", "home", D("-3.5"), -110, D("2"))])
+    events = {g: (final(game_info(g), 110, 105, hours_after_tip=30), void(game_info(g), hours_after_tip=30))
+              for g in ("a", "b")}
+
+    # WHEN game a gets the void first and game b the final first
+    first_a = await apply_result(db, events["a"][1])
+    second_a = await apply_result(db, events["a"][0])
+    first_b = await apply_result(db, events["b"][0])
+    second_b = await apply_result(db, events["b"][1])
+
+    # THEN both end final (a real score outranks a void at the same instant) with the same result
+    assert [r.action for r in (first_a, second_a, first_b, second_b)] == ["applied", "applied", "applied", "stale"]
+    assert [r["status"] for r in await db.fetch("SELECT status FROM game ORDER BY external_id")] == ["final", "final"]
+    spreads = await db.fetch("SELECT status, result_units FROM pick ORDER BY game_id")
+    assert [tuple(r) for r in spreads] == [("won", D("1.82")), ("won", D("1.82"))]
+    assert await recompute_totals(db) == []

@@ -1,0 +1,120 @@
+"""At-least-once, any order: random results delivered shuffled and duplicated always end in the same, right totals."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+
+import asyncpg
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from contracts.events import GameResultEvent
+from contracts.grading import settle
+from contracts.markets import Market, PickStatus, Selection
+from services.grader.recompute import Totals, recompute_totals
+from services.grader.settlement import apply_result
+from tests.grader.helpers import PickRow, game_info, insert_game, insert_picks, insert_users, stored_totals
+
+D = Decimal
+GAMES = [game_info(f"prop-{n}") for n in range(3)]
+
+# Scores and lines close together, so pushes, corrections that flip results, and ties on timestamps all happen often.
+scores = st.integers(min_value=98, max_value=104)
+spread_points = st.integers(min_value=-8, max_value=8).map(lambda n: D(n) / 2)
+total_points = st.integers(min_value=396, max_value=416).map(lambda n: D(n) / 2)
+prices = st.sampled_from([-250, -150, -115, -110, -105, -100, 100, 120, 175, 333])
+stakes = st.integers(min_value=1, max_value=10).map(lambda n: D(n) / 2) | st.sampled_from([D("0.01"), D("0.03")])
+
+
+@st.composite
+def picks(draw: st.DrawFn, user: int, game: int) -> list[tuple]:
+    markets = draw(st.lists(st.sampled_from(list(Market)), unique=True, max_size=3))
+    chosen = []
+    for market in markets:
+        if market is Market.TOTALS:
+            chosen.append((user, game, market, draw(st.sampled_from([Selection.OVER, Selection.UNDER])),
+                           draw(total_points), draw(prices), draw(stakes)))
+        else:
+            point = draw(spread_points) if market is Market.SPREADS else None
+            chosen.append((user, game, market, draw(st.sampled_from([Selection.HOME, Selection.AWAY])), point,
+                           draw(prices), draw(stakes)))
+    return chosen
+
+
+@st.composite
+def results(draw: st.DrawFn, game: int) -> GameResultEvent:
+    info = GAMES[game]
+    hours = draw(st.none() | st.integers(min_value=1, max_value=4))
+    last_update = None if hours is None else info.commence_time + timedelta(hours=hours)
+    if draw(st.integers(min_value=0, max_value=4)) == 0:
+        return GameResultEvent(game=info, outcome="void", reason="not completed in time", last_update=last_update)
+    # A few recurring scores, so the same result is often re-reported later (same event id, newer timestamp).
+    home, away = draw(st.sampled_from([(100, 100), (101, 99), (99, 104)]) | st.tuples(scores, scores))
+    return GameResultEvent(game=info, outcome="final", home_score=home, away_score=away, last_update=last_update)
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> tuple[int, list[tuple], list[GameResultEvent]]:
+    users = draw(st.integers(min_value=1, max_value=4))
+    games = draw(st.integers(min_value=1, max_value=len(GAMES)))
+    all_picks = [p for u in range(users) for g in range(games) for p in draw(picks(u, g))]
+    events = [e for g in range(games) for e in draw(st.lists(results(g), min_size=0, max_size=4))]
+    deliveries = [e for e in events for _ in range(draw(st.integers(min_value=1, max_value=2)))]
+    return users, all_picks, draw(st.permutations(deliveries))
+
+
+def _winning_result(events: list[GameResultEvent]) -> GameResultEvent:
+    """The rule in docs/grading.md: newest source timestamp; then final over void; then event id."""
+    return max(events, key=lambda e: (e.last_update is not None, e.last_update or e.game.commence_time,
+                                      e.outcome == "final", e.event_id))
+
+
+async def _reset(db: asyncpg.Pool) -> None:
+    # pytest fixtures are not re-run per hypothesis example: each example empties the grader's tables itself.
+    await db.execute('TRUNCATE "user", game, pick, pick_regrade, processed_event, market_line RESTART IDENTITY CASCADE')
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(scenario=scenarios())
+async def test_shuffled_duplicated_deliveries_end_with_the_totals_a_recompute_gives(
+    db: asyncpg.Pool, scenario: tuple[int, list[tuple], list[GameResultEvent]]
+) -> None:
+    # GIVEN random players with random picks on a few games
+    await _reset(db)
+    user_count, pick_rows, deliveries = scenario
+    users = await insert_users(db, user_count)
+    game_ids = [await insert_game(db, g) for g in GAMES]
+    if pick_rows:
+        await insert_picks(db, [PickRow(users[u], game_ids[g], m, s, pt, pr, st) for u, g, m, s, pt, pr, st in pick_rows])
+
+    # WHEN random finals, corrections and voids arrive shuffled and duplicated
+    for event in deliveries:
+        await apply_result(db, event)
+
+    # THEN every pick is graded by the result that ranks newest, totals equal the pure rulebook's and a recompute
+    winners = {}
+    for event in deliveries:
+        winners.setdefault(event.game.external_id, []).append(event)
+    winners = {external_id: _winning_result(events) for external_id, events in winners.items()}
+    expected: dict[int, list] = defaultdict(lambda: [D("0.00"), D("0.00"), 0, 0, 0])
+    for u, g, market, selection, point, price, stake in pick_rows:
+        result = winners.get(GAMES[g].external_id)
+        if result is None or result.outcome == "void":
+            continue  # pending or void: counts in nothing
+        settled = settle(market=market, selection=selection, point=point, price=price, stake=stake,
+                         home_score=result.home_score, away_score=result.away_score)
+        totals = expected[users[u]]
+        totals[0] += settled.result_units
+        totals[1] += stake
+        totals[2 + [PickStatus.WON, PickStatus.LOST, PickStatus.PUSH].index(settled.status)] += 1
+    assert await stored_totals(db) == {u: Totals(*expected[u]) for u in users}
+    assert await recompute_totals(db, fix=False) == []
+    for external_id, result in winners.items():
+        game = await db.fetchrow("SELECT status, home_score, away_score FROM game WHERE external_id = $1", external_id)
+        assert tuple(game) == (result.outcome, result.home_score, result.away_score)
+    pending = await db.fetchval(
+        "SELECT count(*) FROM pick p JOIN game g ON g.id = p.game_id WHERE p.status = 'pending' AND g.status = 'final'"
+    )
+    assert pending == 0
