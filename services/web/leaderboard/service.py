@@ -34,17 +34,15 @@ WITH totals AS (
            count(*) FILTER (WHERE p.status = 'push') AS pushes,
            count(*) AS picks
     FROM pick p
-    JOIN game g ON g.id = p.game_id
-    WHERE p.status IN ('won', 'lost', 'push')
-      AND ($1::timestamptz IS NULL OR p.graded_at >= $1)
-      AND ($2::text IS NULL OR g.sport_key = $2)
+    {join_game}
+    WHERE p.status IN ('won', 'lost', 'push'){filters}
     GROUP BY p.user_id
-    HAVING count(*) >= $3
+    HAVING count(*) >= $1
 ), scored AS (
     SELECT t.*, u.username,
            t.units / t.wagered AS roi_exact,
            t.wins::numeric / nullif(t.wins + t.losses, 0) AS win_rate_exact,
-           t.units / t.wagered * t.picks / (t.picks + $4::int) AS rating_exact
+           t.units / t.wagered * t.picks / (t.picks + $2::int) AS rating_exact
     FROM totals t
     JOIN "user" u ON u.id = t.user_id
 ), ranked AS (
@@ -57,9 +55,9 @@ LEFT JOIN LATERAL (
     SELECT rank, username, units, wagered, round(roi_exact, 6) AS roi, wins, losses, pushes, picks,
            round(win_rate_exact, 6) AS win_rate, round(rating_exact, 6) AS rating
     FROM ranked
-    WHERE rank > $5
+    WHERE rank > $3
     ORDER BY rank
-    LIMIT $6
+    LIMIT $4
 ) r ON true
 ORDER BY r.rank
 """
@@ -94,9 +92,19 @@ async def get_leaderboard(
     """Rank the players with at least `min_picks` graded picks in the window (and sport), one page of them."""
     minimum = DEFAULT_MIN_PICKS[sort] if min_picks is None else min_picks
     since = window_start(window=window, today=today, season_start=season_start)
-    rows = await pool.fetch(
-        _SQL.format(order_by=_ORDER_BY[sort]), since, sport, minimum, RATING_PRIOR_PICKS, offset, limit
-    )
+    # Filters are added only when set (never "$n IS NULL OR ..."), so each shape gets a plan that can use the
+    # graded_at index, and the game join happens only for a sport filter.
+    args: list[object] = [minimum, RATING_PRIOR_PICKS, offset, limit]
+    filters = ""
+    if since is not None:
+        args.append(since)
+        filters += f"\n      AND p.graded_at >= ${len(args)}"
+    if sport is not None:
+        args.append(sport)
+        filters += f"\n      AND g.sport_key = ${len(args)}"
+    sql = _SQL.format(order_by=_ORDER_BY[sort], filters=filters,
+                      join_game="JOIN game g ON g.id = p.game_id" if sport is not None else "")
+    rows = await pool.fetch(sql, *args)
     entries = [
         LeaderboardEntry(**{k: v for k, v in dict(row).items() if k != "total"})
         for row in rows
