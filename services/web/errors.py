@@ -81,8 +81,8 @@ _DESCRIPTIONS = {400: "Bad request", 401: "Missing, invalid or expired token", 4
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` declaring the error body for each status (always 413 and 422 too)."""
-    wanted = sorted({*codes, 413, 422})
+    """OpenAPI `responses` declaring the error body for each status (always 400, 413 and 422 too)."""
+    wanted = sorted({*codes, 400, 413, 422})
     responses: dict[int | str, dict[str, Any]] = {
         code: {"model": ErrorBody, "description": _DESCRIPTIONS.get(code, "Error")} for code in wanted
     }

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # Mirrors the database CHECKs on "user" so a bad value is a 422, not a constraint error.
 USERNAME_PATTERN = r"^[A-Za-z0-9_]{3,32}$"
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# NUL is excluded too: PostgreSQL text cannot hold it.
+EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
+LOGIN_PATTERN = r"^[^\x00]+$"
 PASSWORD_MAX_LENGTH = 128
 
 
@@ -29,7 +31,7 @@ class LoginRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=254, description="Username or email")
+    username: str = Field(min_length=1, max_length=254, pattern=LOGIN_PATTERN, description="Username or email")
     password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)
 
 
