@@ -21,6 +21,7 @@ from pathlib import Path
 import asyncpg
 import uvicorn
 
+from devstack.grading import demo_history, grader_worker
 from pickvs.db import asyncpg_dsn
 from pickvs.devenv import clear_dev_env, record_dev_env
 from pickvs.queues import ensure_queues
@@ -129,9 +130,7 @@ async def web(stack: DevStack) -> AsyncIterator[None]:
         await task
 
 
-from devstack.pipeline import fetch_scheduler, ingest_worker, odds_api  # noqa: E402  (it imports DevStack lazily)
-
-COMPONENTS: list[Component] = [postgres, sqs, web, odds_api, ingest_worker, fetch_scheduler]
+COMPONENTS: list[Component] = [postgres, sqs, grader_worker, demo_history, web]
 
 
 async def run_dev(*, host: str = "127.0.0.1", port: int = 8000, data_dir: Path | None = None, demo: bool = True,
