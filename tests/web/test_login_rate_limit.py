@@ -84,3 +84,13 @@ async def test_failures_older_than_the_window_no_longer_count_and_are_pruned(db:
     # Only the newest failure (for bob and this client) is left; the expired ones were pruned on that write.
     keys = sorted(r["key"] for r in await db.fetch("SELECT key FROM login_failure"))
     assert keys == ["account:bob", "client:127.0.0.1"]
+
+
+async def test_a_burst_of_parallel_guesses_cannot_exceed_the_account_limit(db: asyncpg.Pool) -> None:
+    import asyncio
+
+    async with client(limits()) as c:
+        await register(c, "alice")
+        responses = await asyncio.gather(*(_login(c, "alice") for _ in range(8)))
+    assert sorted(r.status_code for r in responses) == [401] * 3 + [429] * 5
+    assert await db.fetchval("SELECT count(*) FROM login_failure WHERE key = 'account:alice'") == 3

@@ -67,33 +67,40 @@ async def _retry_after(db: asyncpg.Connection, *, settings: WebSettings, keys: t
 
 
 async def _record_failure(db: asyncpg.Connection, *, settings: WebSettings, keys: tuple[str, str]) -> None:
-    async with db.transaction():
-        # Pruning on write keeps the table at one window's worth of rows (the `at` index makes it cheap).
-        await db.execute("DELETE FROM login_failure WHERE at < now() - make_interval(secs => $1)",
-                         float(settings.login_window_seconds))
-        await db.execute("INSERT INTO login_failure (key) SELECT unnest($1::text[])", list(keys))
+    # Pruning on write keeps the table at one window's worth of rows (the `at` index makes it cheap).
+    await db.execute("DELETE FROM login_failure WHERE at < now() - make_interval(secs => $1)",
+                     float(settings.login_window_seconds))
+    await db.execute("INSERT INTO login_failure (key) SELECT unnest($1::text[])", list(keys))
 
 
 async def authenticate(*, db: asyncpg.Connection, settings: WebSettings, login: str, password: str,
                        client_ip: str | None) -> CurrentUserModel:
     """Return the account for a username-or-email and password; 401 on any mismatch, 429 when rate limited."""
     keys = _login_keys(login=login, client_ip=client_ip)
-    wait = await _retry_after(db, settings=settings, keys=keys)
+    user: CurrentUserModel | None = None
+    async with db.transaction():
+        # Attempts on one account take turns (across instances), so a burst of parallel guesses cannot all pass the
+        # limit check before any of their failures is recorded.
+        await db.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", keys[0])
+        wait = await _retry_after(db, settings=settings, keys=keys)
+        if wait is None:
+            row = await db.fetchrow(
+                'SELECT id, username, email, password_hash FROM "user" WHERE lower(username) = lower($1) '
+                "OR lower(email) = lower($1) LIMIT 1",
+                login.strip(),
+            )
+            # Always verify (a dummy hash for an unknown account) so both failures take about the same time.
+            if await verify_password(password, row["password_hash"] if row else None) and row is not None:
+                user = CurrentUserModel(id=row["id"], username=row["username"], email=row["email"])
+                await db.execute("DELETE FROM login_failure WHERE key = $1", keys[0])
+            else:
+                await _record_failure(db, settings=settings, keys=keys)
     if wait is not None:
         raise TooManyRequests("Too many failed logins; try again later.", code="too_many_attempts",
                               headers={"Retry-After": str(wait)}, details={"retry_after_seconds": wait})
-    row = await db.fetchrow(
-        'SELECT id, username, email, password_hash FROM "user" WHERE lower(username) = lower($1) '
-        "OR lower(email) = lower($1) LIMIT 1",
-        login.strip(),
-    )
-    # Always verify (a dummy hash for an unknown account) so both failures take about the same time.
-    ok = await verify_password(password, row["password_hash"] if row else None)
-    if not ok or row is None:
-        await _record_failure(db, settings=settings, keys=keys)
+    if user is None:
         raise Unauthorized(BAD_CREDENTIALS, code="invalid_credentials", headers={"WWW-Authenticate": "Bearer"})
-    await db.execute("DELETE FROM login_failure WHERE key = $1", keys[0])
-    return CurrentUserModel(id=row["id"], username=row["username"], email=row["email"])
+    return user
 
 
 async def get_me(*, db: asyncpg.Connection, user: CurrentUserModel) -> UserMe:
