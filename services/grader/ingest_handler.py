@@ -7,6 +7,7 @@ A short adapter: parse each SQS body into a `GameOddsEvent`, apply it, and name 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Any
 
 import asyncpg
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 async def process_records(event: dict[str, Any], *, pool: asyncpg.Pool, reference_bookmaker: str) -> dict[str, Any]:
     """Apply every record of an SQS batch; report the ones that failed."""
     failures = []
+    actions: Counter[str] = Counter()
     for record in event.get("Records", []):
         message_id = record["messageId"]
         try:
@@ -36,7 +38,12 @@ async def process_records(event: dict[str, Any], *, pool: asyncpg.Pool, referenc
             )
             failures.append({"itemIdentifier": message_id})
             continue
-        log.info("ingest: record %s → game %s %s", message_id, result.game_id, result.action)
+        actions[result.action] += 1
+        log.debug("ingest: record %s → game %s %s", message_id, result.game_id, result.action)
+    if failures:
+        actions["failed"] = len(failures)
+    log.info("ingest: %d records: %s", len(event.get("Records", [])),
+             ", ".join(f"{n} {action}" for action, n in sorted(actions.items())))
     return {"batchItemFailures": failures}
 
 
