@@ -173,3 +173,31 @@ def test_sports_regions_and_markets_read_as_comma_lists(monkeypatch: pytest.Monk
     settings = FetcherSettings()
     assert settings.sports == ["basketball_nba", "americanfootball_nfl"]
     assert settings.odds_call_cost == 6
+
+
+async def test_pickvs_fetch_odds_then_ingest_fills_the_tables_and_twice_changes_nothing(
+    db: asyncpg.Pool, sqs: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the simulator with a demo slate tipping off in minutes, its clock frozen so both fetches see the same prices
+    frozen = datetime.now(UTC)
+    sim = OddsApiSimulator(slate=Slate.demo(frozen), clock=lambda: frozen)
+    monkeypatch.setenv("PICKVS_ODDS_API_KEY", "sim-key")
+    monkeypatch.setenv("PICKVS_ODDS_API_BASE_URL", await sim.start())
+    snapshot_sql = "SELECT g.external_id, o.bookmaker, o.market, o.selection, o.price, o.point FROM odds o " \
+                   "JOIN game g ON g.id = o.game_id WHERE o.snapshot_kind = 'current' ORDER BY 1, 2, 3, 4"
+    try:
+        # WHEN `pickvs fetch-odds` then `pickvs ingest` run
+        assert await asyncio.to_thread(_run_cli, ["fetch-odds"]) == 0
+        assert await asyncio.to_thread(_run_cli, ["ingest"]) == 0
+        first = [tuple(r) for r in await db.fetch(snapshot_sql)]
+        games = await db.fetchval("SELECT count(*) FROM game")
+        # AND both run again
+        assert await asyncio.to_thread(_run_cli, ["fetch-odds"]) == 0
+        assert await asyncio.to_thread(_run_cli, ["ingest"]) == 0
+    finally:
+        await sim.stop()
+    # THEN the six games and their odds are stored once, unchanged by the second run
+    assert games == 6 and len(first) == 6 * 6 * 3 * 2
+    assert [tuple(r) for r in await db.fetch(snapshot_sql)] == first
+    assert await db.fetchval("SELECT count(*) FROM game") == 6
+    assert "ingest: 6 game events" in capsys.readouterr().out
