@@ -49,6 +49,7 @@ class _Loop:
 def api(pg_url: str) -> Iterator[tuple[_Loop, httpx.AsyncClient, dict[str, str]]]:
     """An app on its own loop with a fresh database and one registered player's token, shared by every case."""
     from tests.conftest import truncate_all
+    from tests.web.helpers import add_game
 
     loop = _Loop()
     app_settings = WebSettings(login_max_failures_per_account=3, login_max_failures_per_client=1000)
@@ -57,6 +58,8 @@ def api(pg_url: str) -> Iterator[tuple[_Loop, httpx.AsyncClient, dict[str, str]]
 
     async def setup() -> dict[str, str]:
         await truncate_all(await get_pool(app_settings))
+        # Game 1 matches the slip example in the schema, so the fuzz also places (and may cancel) real picks.
+        await add_game(await get_pool(app_settings))
         response = await client.post("/auth/register", json={"username": "fuzzer", "email": "fuzzer@example.com",
                                                              "password": "a long enough password"})
         assert response.status_code == 201, response.text

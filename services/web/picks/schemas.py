@@ -37,7 +37,10 @@ class PickCreate(BaseModel):
 class PickSlip(BaseModel):
     """A bet slip: every pick is stored, or none is."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"picks": [
+        {"game_id": 1, "market": "h2h", "selection": "home", "point": None, "price": -150, "stake": "2"},
+        {"game_id": 1, "market": "spreads", "selection": "away", "point": "3.5", "price": -110, "stake": "1.5"},
+    ]}]})
 
     picks: list[PickCreate] = Field(min_length=1, description="At most the configured number (default 20)")
 
