@@ -147,3 +147,14 @@ async def test_a_token_of_a_deleted_account_is_401(db: asyncpg.Pool) -> None:
         await db.execute('DELETE FROM "user"')
         response = await c.get("/api/me", headers=bearer(body))
     assert response.status_code == 401
+
+
+async def test_the_token_is_hs256_with_subject_issue_and_expiry(db: asyncpg.Pool) -> None:
+    settings = WebSettings(jwt_ttl_minutes=30)
+    async with client(settings) as c:
+        body = await register(c, "alice")
+    token = body["access_token"]
+    assert jwt.get_unverified_header(token)["alg"] == "HS256"
+    claims = jwt.decode(token, settings.jwt_secret, algorithms=["HS256"])
+    assert claims["sub"] == str(body["user"]["id"])
+    assert claims["exp"] - claims["iat"] == 30 * 60 == body["expires_in"]
