@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("pickvs.dev.pipeline")
 
 SIM_KEY = "sim-key"
-# A demo run spends about 75 credits (odds every 30 s until the last tip-off, scores until the last final); a larger
+# A demo run spends about 80 credits (odds every 30 s until the last tip-off, scores until the last final); a larger
 # simulator quota and budget let a developer restart the demo many times a month without the guard stopping it.
 DEMO_SIM_QUOTA = 1_000_000
 DEMO_BUDGET = 10_000
