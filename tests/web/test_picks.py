@@ -35,6 +35,7 @@ async def test_a_slip_is_stored_at_the_line_and_price_it_was_taken_at(db: asyncp
                                 _pick(game_id, "totals", "under", point="221.5", price=-115, stake="5"))
     assert response.status_code == 201, response.text
     picks = response.json()["picks"]
+    assert [p["market"] for p in picks] == ["h2h", "spreads", "totals"]  # in slip order
     assert {(p["market"], p["selection"], p["point"], p["price"], p["stake"], p["status"]) for p in picks} == {
         ("h2h", "home", None, -150, "2.00", "pending"), ("spreads", "away", "3.50", -110, "1.50", "pending"),
         ("totals", "under", "221.50", -115, "5.00", "pending")}

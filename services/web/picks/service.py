@@ -124,7 +124,7 @@ async def place_picks(*, pool: asyncpg.Pool, settings: WebSettings, user: Curren
                  AND ml.market = u.market AND ml.selection = u.selection
                  AND ml.price = u.price AND ml.point IS NOT DISTINCT FROM u.point
             ON CONFLICT (user_id, game_id, market) DO NOTHING
-            RETURNING id
+            RETURNING id, game_id, market
             """,
             user.id, [p.game_id for p in picks], [p.market.value for p in picks],
             [p.selection.value for p in picks], [p.point for p in picks], [p.price for p in picks],
@@ -133,7 +133,9 @@ async def place_picks(*, pool: asyncpg.Pool, settings: WebSettings, user: Curren
         if len(ids) != len(picks):
             raise Conflict("The board changed while the slip was placed; nothing was stored. Reload and retry.",
                            code="slip_changed")
-        return (await _list(conn, user_id=user.id, pick_ids=[r["id"] for r in ids])).picks
+        stored = {(p.game_id, p.market.value): p for p in
+                  (await _list(conn, user_id=user.id, pick_ids=[r["id"] for r in ids])).picks}
+        return [stored[(p.game_id, p.market.value)] for p in picks]  # in slip order
 
 
 def _clv(row: Any) -> Decimal | None:
