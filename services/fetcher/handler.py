@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -17,8 +18,15 @@ from pickvs.db import get_pool
 from pickvs.lambda_runtime import run_in_container_loop
 from pickvs.sqs import get_sqs_client
 from services.fetcher.client import OddsApiClient
-from services.fetcher.jobs import FetcherDeps, fetch_closing, fetch_odds, fetch_scores, new_http_session, \
-    resolve_odds_api, retry_policy
+from services.fetcher.jobs import (
+    FetcherDeps,
+    fetch_closing,
+    fetch_odds,
+    fetch_scores,
+    new_http_session,
+    resolve_odds_api,
+    retry_policy,
+)
 from services.fetcher.normalize import parse_time
 from services.fetcher.settings import get_settings
 
@@ -101,8 +109,6 @@ HANDLERS = {"fetch_odds": handle_fetch_odds, "fetch_scores": handle_fetch_scores
 
 def scheduled_event(*, rule_name: str, at: datetime, region: str = "us-east-1", account: str = "000000000000") -> dict[str, Any]:
     """Build the event EventBridge sends when a schedule fires (the local scheduler sends the same shape)."""
-    import uuid
-
     return {
         "version": "0",
         "id": str(uuid.uuid4()),

@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -36,7 +37,7 @@ async def test_transient_failures_are_retried_at_most_max_attempts_times(simulat
     async def no_sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    async with __import__("aiohttp").ClientSession() as session:
+    async with aiohttp.ClientSession() as session:
         client = OddsApiClient(session, simulator.base_url, "sim-key",
                                RetryPolicy(max_attempts=4, max_seconds=60, initial_wait=1, max_wait=8), sleep=no_sleep)
         # WHEN a call is made
@@ -51,7 +52,7 @@ async def test_transient_failures_are_retried_at_most_max_attempts_times(simulat
 async def test_retries_stop_when_their_total_time_is_spent(simulator: Any, clock: Clock) -> None:
     # GIVEN an API that keeps answering 500 and a policy of 50 attempts but 0.3 s in total
     simulator.fail_next(50, "500")
-    async with __import__("aiohttp").ClientSession() as session:
+    async with aiohttp.ClientSession() as session:
         client = OddsApiClient(session, simulator.base_url, "sim-key",
                                RetryPolicy(max_attempts=50, max_seconds=0.3, initial_wait=0.05, max_wait=0.1))
         started = time.monotonic()
@@ -66,7 +67,7 @@ async def test_retries_stop_when_their_total_time_is_spent(simulator: Any, clock
 async def test_timeouts_and_429_are_retried_and_then_succeed(simulator: Any, clock: Clock) -> None:
     simulator.fail_next(1, "timeout")
     simulator.fail_next(1, "429")
-    async with __import__("aiohttp").ClientSession() as session:
+    async with aiohttp.ClientSession() as session:
         client = OddsApiClient(session, simulator.base_url, "sim-key",
                                RetryPolicy(max_attempts=3, max_seconds=5, initial_wait=0.01, timeout_seconds=0.2))
         response = await client.request(_odds(clock()))
@@ -82,7 +83,7 @@ async def test_a_bad_key_or_exhausted_credits_is_never_retried(simulator: Any, c
     # GIVEN a wrong key, or a subscription with no credits left
     setup(simulator)
     key = "wrong-key" if "invalid" in message else "sim-key"
-    async with __import__("aiohttp").ClientSession() as session:
+    async with aiohttp.ClientSession() as session:
         client = OddsApiClient(session, simulator.base_url, key, RetryPolicy(max_attempts=5, initial_wait=0.01))
         # WHEN a call is made THEN it fails at once with a clear message, after exactly one request
         with pytest.raises(FatalApiError, match=message):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -27,8 +28,9 @@ async def test_fetch_odds_fills_games_odds_and_lines_through_sqs_and_twice_chang
     await runner.drain()
     # THEN every game starting in the window is stored with every bookmaker's prices and a consensus line
     assert report.ok, report.lines()
+    now = deps.clock()
     slate_ids = {g.id for g in simulator.slate.games_for("basketball_nba")
-                 if deps.clock() < g.commence_time <= deps.clock().replace(hour=15) + __import__("datetime").timedelta(hours=24)}
+                 if now < g.commence_time <= now + timedelta(hours=24)}
     games = await table(db, GAME_SQL)
     assert {g[0] for g in games} == slate_ids and slate_ids
     odds = await table(db, ODDS_SQL)
