@@ -9,12 +9,15 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from contracts.events import BookmakerOdds, GameInfo, GameOddsEvent, MarketQuote, OutcomePrice
 from contracts.markets import Market, Selection
 from services.grader.ingest import ingest_game_odds
 from pickvs.runner import LambdaContext
 from services.grader.ingest_handler import handle
+from tests.conftest import truncate_all
 
 TIP = datetime(2026, 11, 26, 0, 30, tzinfo=UTC)
 GAME = GameInfo(external_id="ev-1", sport_key="basketball_nba", sport_title="NBA", home_team="Boston Celtics",
@@ -153,3 +156,37 @@ async def test_the_handler_applies_good_records_and_reports_only_the_bad_one(db:
     assert response == {"batchItemFailures": [{"itemIdentifier": "m-2"}]}
     assert await db.fetchval("SELECT count(*) FROM game") == 1
     assert await db.fetchval("SELECT count(*) FROM odds WHERE snapshot_kind = 'current'") == 18
+
+
+async def _state(db: asyncpg.Pool) -> tuple:
+    game = await db.fetchrow("SELECT commence_time, odds_fetched_at FROM game")
+    odds = await db.fetch("SELECT snapshot_kind, bookmaker, market, selection, price, point, fetched_at FROM odds "
+                          "ORDER BY 1, 2, 3, 4")
+    lines = await db.fetch("SELECT snapshot_kind, market, selection, price, point, bookmaker, fetched_at "
+                           "FROM market_line ORDER BY 1, 2, 3")
+    return tuple(game), [tuple(r) for r in odds], [tuple(r) for r in lines]
+
+
+_HOURS_BEFORE_TIP = [9, 5, 2, 0.25, -0.1]  # the last one was taken after tip-off
+_SPREADS = ["-6.5", "-7", "-7.5", "-6", "-8"]
+
+
+@given(order=st.permutations(range(5)).flatmap(
+    lambda p: st.lists(st.sampled_from(p), min_size=0, max_size=3).map(lambda extra: list(p) + extra)))
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+async def test_any_delivery_order_with_duplicates_ends_in_the_same_state(db: asyncpg.Pool, order: list[int]) -> None:
+    # GIVEN five snapshots of one game (four before tip-off, one after)
+    snapshots = [snapshot(TIP - timedelta(hours=h), spread=s) for h, s in zip(_HOURS_BEFORE_TIP, _SPREADS, strict=True)]
+    # WHEN they are delivered in order
+    await truncate_all(db)
+    for event in snapshots:
+        await ingest_game_odds(db, event)
+    expected = await _state(db)
+    # AND, from scratch, shuffled with redeliveries
+    await truncate_all(db)
+    for index in order:
+        await ingest_game_odds(db, snapshots[index])
+    # THEN the stored game, odds and lines are the same: current is the newest, closing the last before tip-off
+    assert await _state(db) == expected
+    assert {row[0]: row[6] for row in expected[1]} == {"current": TIP + timedelta(hours=0.1),
+                                                      "closing": TIP - timedelta(hours=0.25)}
