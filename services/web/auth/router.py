@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from fastapi import APIRouter, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from services.web.auth import service
-from services.web.auth.schemas import LoginRequest, TokenPublic, UserCreate, UserMe
+from services.web.auth.schemas import CurrentUserModel, LoginRequest, TokenPublic, UserCreate, UserMe
 from services.web.auth.security import create_access_token
 from services.web.deps import CurrentUser, Db, Settings
 from services.web.errors import DomainError, error_responses
+from services.web.settings import WebSettings
 
 router = APIRouter(tags=["auth"])
 
@@ -41,8 +41,8 @@ _LOGIN_BODY = {
 }
 
 
-def _token(user_id: int, settings: Settings, user: Any) -> TokenPublic:
-    issued = create_access_token(user_id=user_id, settings=settings)
+def _token(user: CurrentUserModel, settings: WebSettings) -> TokenPublic:
+    issued = create_access_token(user_id=user.id, settings=settings)
     return TokenPublic(access_token=issued.token, expires_in=issued.expires_in, user=user)
 
 
@@ -51,7 +51,7 @@ def _token(user_id: int, settings: Settings, user: Any) -> TokenPublic:
 async def register(body: UserCreate, db: Db, settings: Settings) -> TokenPublic:
     """Create an account and return a token for it (409 when the username or email is taken)."""
     user = await service.register(db=db, settings=settings, user=body)
-    return _token(user.id, settings, user)
+    return _token(user, settings)
 
 
 async def _login_request(request: Request) -> LoginRequest:
@@ -84,7 +84,7 @@ async def login(request: Request, db: Db, settings: Settings) -> TokenPublic:
     body = await _login_request(request)
     user = await service.authenticate(db=db, settings=settings, login=body.username, password=body.password,
                                       client_ip=request.client.host if request.client else None)
-    return _token(user.id, settings, user)
+    return _token(user, settings)
 
 
 @router.get("/api/me", response_model=UserMe, responses=error_responses(401))
