@@ -48,8 +48,9 @@ def _format_totals(t: Totals) -> str:
 
 
 def _format_difference(d: TotalsDifference) -> str:
-    return f"  {d.username} (id {d.user_id}): stored {_format_totals(d.stored)}\n" \
-           f"  {' ' * len(d.username)}           recomputed {_format_totals(d.recomputed)}"
+    return (f"  {d.username} (id {d.user_id})\n"
+            f"    stored:     {_format_totals(d.stored)}\n"
+            f"    recomputed: {_format_totals(d.recomputed)}")
 
 
 async def _recompute(settings: GraderSettings, *, fix: bool) -> list[TotalsDifference]:

@@ -58,6 +58,8 @@ def summarize(body: str) -> str:
         return f"not JSON: {body[:60]!r}"
     if not isinstance(data, dict):
         return f"JSON {type(data).__name__}: {body[:60]}"
+    if "event_type" not in data:
+        return f"not an event: {body[:60]}"
     game = data.get("game") if isinstance(data.get("game"), dict) else {}
     parts = [str(data.get("event_type", "?")), str(game.get("external_id", "?"))]
     if data.get("event_type") == "game_result":
