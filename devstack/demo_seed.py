@@ -2,8 +2,8 @@
 
 Dev only (refuses outside PICKVS_ENV=dev, and on a database that already has players). Everything is drawn from one
 seeded random generator, so the same seed and day give the same history. Picks are graded by sending GameResultEvents
-through `services.grader.settlement.apply_result` — the production path — including a few score corrections and voids,
-so the totals a new user sees are exactly what grading produces (and equal `pickvs grade --recompute`).
+through `services.grader.settlement.apply_result` — the production path — including a few score corrections and
+voids, so the totals a new user sees are exactly what grading produces (and equal `pickvs grade --recompute`).
 """
 
 from __future__ import annotations

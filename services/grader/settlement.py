@@ -42,7 +42,7 @@ _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
 def result_order_key(*, last_update: datetime | None, outcome: str, event_id: str) -> tuple[bool, datetime, bool, str]:
-    """Order a game's result events: the greatest key is the result the game ends up holding, whatever the delivery order."""
+    """Rank a game's result events: the game ends up holding the greatest, whatever the delivery order."""
     # A result without the source's timestamp cannot claim to be newer than one with it; at the same timestamp a
     # final score outranks a void (it says more); the event id only breaks exact ties so the order is total.
     return (last_update is not None, last_update or _EPOCH, outcome == "final", event_id)

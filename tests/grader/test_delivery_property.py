@@ -87,7 +87,8 @@ async def test_shuffled_duplicated_deliveries_end_with_the_totals_a_recompute_gi
     users = await insert_users(db, user_count)
     game_ids = [await insert_game(db, g) for g in GAMES]
     if pick_rows:
-        await insert_picks(db, [PickRow(users[u], game_ids[g], m, s, pt, pr, st) for u, g, m, s, pt, pr, st in pick_rows])
+        await insert_picks(db, [PickRow(users[u], game_ids[g], m, s, pt, pr, st)
+                                for u, g, m, s, pt, pr, st in pick_rows])
 
     # WHEN random finals, corrections and voids arrive shuffled and duplicated
     for event in deliveries:

@@ -12,7 +12,7 @@ from pickvs.queues import dlq_name
 from pickvs.runner import EventSourceRunner
 from pickvs.sqs import queue_url
 from services.grader import handler
-from services.grader.dlq import list_dead_letters, redrive, result_checker
+from services.grader.dlq import list_dead_letters, redrive, result_checker, summarize
 from tests.grader.helpers import final, game_info
 
 UNPARSEABLE = '{"event_type": "game_result", "game": {"external_id": "x"}, "outcome": "final"}'
@@ -96,3 +96,10 @@ async def test_dlq_commands_list_and_redrive(db: asyncpg.Pool, sqs: Any, capsys)
 
     assert await asyncio.to_thread(main, ["dlq", "list", "nope"]) == 1
     assert "unknown queue" in capsys.readouterr().err
+
+
+def test_summaries_name_what_a_body_is_even_when_it_is_no_event() -> None:
+    assert summarize(final(game_info("g"), 3, 2).model_dump_json()) == "game_result g final 3-2"
+    assert summarize("<html>") == "not JSON: '<html>'"
+    assert summarize('{"oops": 1}') == 'not an event: {"oops": 1}'
+    assert summarize("[1, 2]") == "JSON list: [1, 2]"

@@ -1,4 +1,4 @@
-"""Settling a game from result events: first result, duplicates, stale events, corrections, voids, audit, concurrency."""
+"""Settling a game from result events: first result, duplicates, stale results, corrections, voids, audit, races."""
 
 from __future__ import annotations
 
@@ -164,7 +164,8 @@ async def test_a_correction_that_changes_no_result_moves_no_totals(db: asyncpg.P
 async def test_an_older_result_delivered_after_a_correction_is_ignored(db: asyncpg.Pool) -> None:
     # GIVEN the correction arrived before the original score (SQS reordered them)
     await _three_players_on_one_game(db)
-    original, correction = final(game_info(), 110, 105, hours_after_tip=3), final(game_info(), 110, 112, hours_after_tip=5)
+    original = final(game_info(), 110, 105, hours_after_tip=3)
+    correction = final(game_info(), 110, 112, hours_after_tip=5)
     await apply_result(db, correction)
     before = await stored_totals(db)
 

@@ -14,7 +14,16 @@ from contracts.markets import Market, PickStatus, Selection
 from services.grader.recompute import Totals
 from services.grader.settlement import apply_result
 from tests.contracts.test_grading import PAYOUTS, RULEBOOK
-from tests.grader.helpers import PickRow, final, game_info, insert_game, insert_picks, insert_users, stored_totals
+from tests.grader.helpers import (
+    PickRow,
+    final,
+    game_info,
+    insert_game,
+    insert_picks,
+    insert_users,
+    stored_totals,
+    void,
+)
 
 D = Decimal
 SCORES = [(110, 107), (107, 110), (100, 100), (111, 110), (0, 0), (98, 105), (93, 100), (130, 70)]
@@ -35,7 +44,7 @@ def _lines(market: Market, home: int, away: int) -> list[Decimal | None]:
 
 
 def _cases() -> list[tuple[tuple[int, int], Market, Selection, Decimal | None, int, Decimal]]:
-    """(score, market, side, line, price, stake): the rulebook's rows, the payout table, and a grid around each score."""
+    """(score, market, side, line, price, stake): the rulebook's rows, the payout table, a grid around each score."""
     cases = [((r.home, r.away), r.market, r.selection, r.point, r.price, r.stake) for r in RULEBOOK]
     cases += [((101, 100), Market.H2H, Selection.HOME, None, price, stake) for price, stake, _ in PAYOUTS]
     prices, stakes = cycle(PRICES), cycle(STAKES)
@@ -48,7 +57,8 @@ def _cases() -> list[tuple[tuple[int, int], Market, Selection, Decimal | None, i
     for _ in range(300):
         home, away = rng.choice(SCORES)
         market = rng.choice(list(Market))
-        selection = rng.choice({Market.TOTALS: [Selection.OVER, Selection.UNDER]}.get(market, [Selection.HOME, Selection.AWAY]))
+        sides = [Selection.OVER, Selection.UNDER] if market is Market.TOTALS else [Selection.HOME, Selection.AWAY]
+        selection = rng.choice(sides)
         line = None if market is Market.H2H else D(rng.randint(-40 if market is Market.SPREADS else 0, 500)) / 2
         price = rng.choice([rng.randint(100, 2000), -rng.randint(100, 2000)])
         stake = D(rng.randint(1, 99_999_999)) / 100
@@ -103,11 +113,10 @@ async def test_void_settles_every_market_to_a_returned_stake(db: asyncpg.Pool) -
     sides = [(Market.H2H, "home", None), (Market.H2H, "away", None), (Market.SPREADS, "home", D("-3")),
              (Market.SPREADS, "away", D("3")), (Market.TOTALS, "over", D("221")), (Market.TOTALS, "under", D("221.5"))]
     users = await insert_users(db, len(sides))
-    await insert_picks(db, [PickRow(u, game_id, m, s, p, -110, D("2.5")) for u, (m, s, p) in zip(users, sides, strict=True)])
+    await insert_picks(db, [PickRow(u, game_id, m, s, p, -110, D("2.5"))
+                            for u, (m, s, p) in zip(users, sides, strict=True)])
 
     # WHEN the game is void
-    from tests.grader.helpers import void
-
     await apply_result(db, void(info, "postponed"))
 
     # THEN every pick is void with 0.00 units and no player's totals moved
