@@ -4,6 +4,7 @@ stores the demo games; without demo mode the scheduler waits for the cron expres
 from __future__ import annotations
 
 import asyncio
+import os
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,18 @@ from devstack.pipeline import SIM_KEY, fetch_scheduler, ingest_worker, odds_api
 from services.fetcher.settings import get_settings
 
 
+_EXPORTED = ("PICKVS_ODDS_API_KEY", "PICKVS_ODDS_API_BASE_URL", "PICKVS_ODDS_MONTHLY_BUDGET")
+
+
 @pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> Any:
-    # The components export their endpoints into os.environ; monkeypatch puts the previous values back afterwards.
-    for name in ("PICKVS_ODDS_API_KEY", "PICKVS_ODDS_API_BASE_URL", "PICKVS_ODDS_MONTHLY_BUDGET"):
-        monkeypatch.delenv(name, raising=False)
+def clean_env() -> Any:
+    # The components export their endpoints into os.environ; put the previous values back afterwards.
+    saved = {name: os.environ.pop(name) for name in _EXPORTED if name in os.environ}
     get_settings.cache_clear()
     yield
+    for name in _EXPORTED:
+        os.environ.pop(name, None)
+    os.environ.update(saved)
     get_settings.cache_clear()
 
 
