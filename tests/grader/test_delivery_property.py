@@ -1,7 +1,8 @@
-"""At-least-once, any order: random results delivered shuffled and duplicated always end in the same, right totals."""
+"""At-least-once, any order, two consumers: random results delivered shuffled and duplicated end in the right totals."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
@@ -56,13 +57,15 @@ def results(draw: st.DrawFn, game: int) -> GameResultEvent:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn) -> tuple[int, list[tuple], list[GameResultEvent]]:
+def scenarios(draw: st.DrawFn) -> tuple[int, list[tuple], list[tuple[int, GameResultEvent]]]:
     users = draw(st.integers(min_value=1, max_value=4))
     games = draw(st.integers(min_value=1, max_value=len(GAMES)))
     all_picks = [p for u in range(users) for g in range(games) for p in draw(picks(u, g))]
     events = [e for g in range(games) for e in draw(st.lists(results(g), min_size=0, max_size=4))]
     deliveries = [e for e in events for _ in range(draw(st.integers(min_value=1, max_value=2)))]
-    return users, all_picks, draw(st.permutations(deliveries))
+    # Each delivery goes to one of two graders running at the same time, as SQS hands messages to concurrent Lambdas.
+    graders = draw(st.lists(st.integers(min_value=0, max_value=1), min_size=len(deliveries), max_size=len(deliveries)))
+    return users, all_picks, list(zip(graders, draw(st.permutations(deliveries)), strict=True))
 
 
 def _winning_result(events: list[GameResultEvent]) -> GameResultEvent:
@@ -76,10 +79,10 @@ async def _reset(db: asyncpg.Pool) -> None:
     await db.execute('TRUNCATE "user", game, pick, pick_regrade, processed_event, market_line RESTART IDENTITY CASCADE')
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scenario=scenarios())
 async def test_shuffled_duplicated_deliveries_end_with_the_totals_a_recompute_gives(
-    db: asyncpg.Pool, scenario: tuple[int, list[tuple], list[GameResultEvent]]
+    db: asyncpg.Pool, scenario: tuple[int, list[tuple], list[tuple[int, GameResultEvent]]]
 ) -> None:
     # GIVEN random players with random picks on a few games
     await _reset(db)
@@ -90,13 +93,17 @@ async def test_shuffled_duplicated_deliveries_end_with_the_totals_a_recompute_gi
         await insert_picks(db, [PickRow(users[u], game_ids[g], m, s, pt, pr, st)
                                 for u, g, m, s, pt, pr, st in pick_rows])
 
-    # WHEN random finals, corrections and voids arrive shuffled and duplicated
-    for event in deliveries:
-        await apply_result(db, event)
+    # WHEN random finals, corrections and voids arrive shuffled and duplicated at two graders working at once
+    async def grader(number: int) -> None:
+        for worker, event in deliveries:
+            if worker == number:
+                await apply_result(db, event)
+
+    await asyncio.gather(grader(0), grader(1))
 
     # THEN every pick is graded by the result that ranks newest, totals equal the pure rulebook's and a recompute
     winners = {}
-    for event in deliveries:
+    for _, event in deliveries:
         winners.setdefault(event.game.external_id, []).append(event)
     winners = {external_id: _winning_result(events) for external_id, events in winners.items()}
     expected: dict[int, list] = defaultdict(lambda: [D("0.00"), D("0.00"), 0, 0, 0])
