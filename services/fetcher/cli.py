@@ -9,9 +9,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from pickvs.cli import CliError
+
+T = TypeVar("T")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine, turning a missing stack or database into one clear line."""
+    from pickvs.db import DatabaseNotConfigured
+    from services.fetcher.jobs import OddsApiNotConfigured
+
+    try:
+        return asyncio.run(coroutine)
+    except (DatabaseNotConfigured, OddsApiNotConfigured) as exc:
+        raise CliError(str(exc)) from None
+    except RuntimeError as exc:
+        if "PICKVS_SQS_ENDPOINT_URL" in str(exc):
+            raise CliError(str(exc)) from None
+        raise
+    except OSError as exc:
+        raise CliError(f"cannot reach the database or SQS: {exc}") from None
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -27,7 +47,7 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def _run_job(job_name: str, args: argparse.Namespace) -> int:
-    from services.fetcher.jobs import JOBS, OddsApiNotConfigured, open_deps
+    from services.fetcher.jobs import JOBS, open_deps
 
     settings = _settings(args)
 
@@ -35,10 +55,7 @@ def _run_job(job_name: str, args: argparse.Namespace) -> int:
         async with open_deps(settings) as deps:
             return await JOBS[job_name](deps)
 
-    try:
-        report = asyncio.run(run())
-    except OddsApiNotConfigured as exc:
-        raise CliError(str(exc)) from None
+    report = _run(run())
     print("\n".join(report.lines()))
     if report.aborted:
         raise CliError(report.aborted)
@@ -63,7 +80,7 @@ def _quota(args: argparse.Namespace) -> int:
         finally:
             await pool.close()
 
-    print("\n".join(asyncio.run(run())))
+    print("\n".join(_run(run())))
     return 0
 
 
@@ -93,7 +110,7 @@ def _ingest(args: argparse.Namespace) -> int:
         finally:
             await pool.close()
 
-    done, failed = asyncio.run(run())
+    done, failed = _run(run())
     print(f"ingest: {done} game events applied or already applied, {failed} failed (they will be retried)")
     return 0 if not failed else 1
 

@@ -15,6 +15,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from devstack.odds_simulator import OddsApiSimulator, Slate
+from pickvs.cli import CliError
 from pickvs.devenv import clear_dev_env, record_dev_env
 from pickvs.runner import LambdaContext
 from pickvs.sqs import queue_url
@@ -201,3 +202,21 @@ async def test_pickvs_fetch_odds_then_ingest_fills_the_tables_and_twice_changes_
     assert [tuple(r) for r in await db.fetch(snapshot_sql)] == first
     assert await db.fetchval("SELECT count(*) FROM game") == 6
     assert "ingest: 6 game events" in capsys.readouterr().out
+
+
+async def test_with_a_wrong_key_the_cli_stops_after_one_request_with_a_clear_message(
+    db: asyncpg.Pool, sqs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeOddsApi()
+    runner = web.AppRunner(fake.app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    monkeypatch.setenv("PICKVS_ODDS_API_KEY", "expired-key")
+    monkeypatch.setenv("PICKVS_ODDS_API_BASE_URL", f"http://127.0.0.1:{runner.addresses[0][1]}")
+    try:
+        with pytest.raises(CliError, match="the API key is missing or invalid; check PICKVS_ODDS_API_KEY"):
+            await asyncio.to_thread(_run_cli, ["fetch-odds"])
+    finally:
+        await runner.cleanup()
+    assert len(fake.requests) == 1
+    assert await db.fetchval("SELECT status_code FROM odds_api_call") == 401
