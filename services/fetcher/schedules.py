@@ -26,6 +26,11 @@ class Schedule:
     description: str
     optional: bool = False  # off unless its setting turns it on
 
+    @property
+    def handler(self) -> str:
+        """The Lambda handler the rule targets, as a dotted path (for the deployment template)."""
+        return f"services.fetcher.handler.{self.job}_handler"
+
     def enabled(self, settings: FetcherSettings) -> bool:
         """Tell whether the rule is on under these settings."""
         return not self.optional or (self.job == FETCH_CLOSING and settings.closing_line_enabled)

@@ -21,6 +21,9 @@ def test_every_schedule_is_a_valid_eventbridge_cron_and_only_closing_is_optional
     settings = FetcherSettings()
     assert [s.job for s in SCHEDULES if s.enabled(settings)] == ["fetch_odds", "fetch_scores"]
     assert schedule_for("fetch_closing").enabled(settings.model_copy(update={"closing_line_enabled": True}))
+    from services.fetcher import handler
+
+    assert all(callable(getattr(handler, s.handler.rsplit(".", 1)[1])) for s in SCHEDULES)
 
 
 def test_the_odds_and_scores_schedules_fire_daily_at_their_utc_times() -> None:
