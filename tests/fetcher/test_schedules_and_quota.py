@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from services.fetcher import handler
 from services.fetcher.jobs import fetch_odds
 from services.fetcher.quota import quota_report, render
 from services.fetcher.schedules import SCHEDULES, Cron, CronError, schedule_for
@@ -21,8 +22,6 @@ def test_every_schedule_is_a_valid_eventbridge_cron_and_only_closing_is_optional
     settings = FetcherSettings()
     assert [s.job for s in SCHEDULES if s.enabled(settings)] == ["fetch_odds", "fetch_scores"]
     assert schedule_for("fetch_closing").enabled(settings.model_copy(update={"closing_line_enabled": True}))
-    from services.fetcher import handler
-
     assert all(callable(getattr(handler, s.handler.rsplit(".", 1)[1])) for s in SCHEDULES)
 
 
