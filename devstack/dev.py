@@ -22,6 +22,7 @@ import asyncpg
 import uvicorn
 
 from devstack.grading import demo_history, grader_worker
+from devstack.pipeline import fetch_scheduler, ingest_worker, odds_api
 from pickvs.db import asyncpg_dsn
 from pickvs.devenv import clear_dev_env, record_dev_env
 from pickvs.queues import ensure_queues
@@ -130,7 +131,9 @@ async def web(stack: DevStack) -> AsyncIterator[None]:
         await task
 
 
-COMPONENTS: list[Component] = [postgres, sqs, grader_worker, demo_history, web]
+COMPONENTS: list[Component] = [
+    postgres, sqs, grader_worker, demo_history, web, odds_api, ingest_worker, fetch_scheduler,
+]
 
 
 async def run_dev(*, host: str = "127.0.0.1", port: int = 8000, data_dir: Path | None = None, demo: bool = True,
