@@ -132,7 +132,7 @@ async def web(stack: DevStack) -> AsyncIterator[None]:
 
 
 COMPONENTS: list[Component] = [
-    postgres, sqs, grader_worker, demo_history, web, odds_api, ingest_worker, fetch_scheduler,
+    postgres, sqs, grader_worker, demo_history, odds_api, ingest_worker, fetch_scheduler, web,
 ]
 
 
@@ -154,7 +154,8 @@ async def run_dev(*, host: str = "127.0.0.1", port: int = 8000, data_dir: Path |
                     return
             record_dev_env(data_dir, stack.endpoints)
             exit_stack.callback(clear_dev_env, data_dir)
-            print("\nPickVs is running:\n  " + "\n  ".join(stack.banner) + "\nPress Ctrl-C to stop.\n", flush=True)
+            print("\nPickVs is running:\n  " + "\n  ".join(stack.banner)
+                  + f"\n\nOpen http://{host}:{port}/docs   (Ctrl-C stops everything)\n", flush=True)
             await stack.stop.wait()
             print("\nStopping…", flush=True)
         finally:

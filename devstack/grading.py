@@ -8,13 +8,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from devstack.tasks import background
 from pickvs.runner import EventSourceRunner
 
 if TYPE_CHECKING:
@@ -39,15 +38,10 @@ async def grader_worker(stack: DevStack) -> AsyncIterator[None]:
     runner = EventSourceRunner(client, await queue_url(client, settings.score_events_queue), handle,
                                function_name="grader", region=settings.aws_region,
                                retry_delay_seconds=RETRY_DELAY_SECONDS)
-    task = asyncio.create_task(runner.run(stack.stop), name="grader-worker")
     stack.banner.append(f"Grader       {settings.score_events_queue} → picks graded, totals, leaderboard "
                         "(`pickvs dlq list score-events` shows failures)")
-    try:
+    async with background(runner.run(stack.stop), name="grader-worker"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 @asynccontextmanager

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -20,6 +19,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from devstack.tasks import background
 from pickvs.runner import EventSourceRunner, LambdaContext
 
 if TYPE_CHECKING:
@@ -77,14 +77,9 @@ async def ingest_worker(stack: DevStack) -> AsyncIterator[None]:
     client = await get_sqs_client(settings)
     runner = EventSourceRunner(client, await queue_url(client, settings.game_events_queue), handle,
                                function_name="ingest", region=settings.aws_region, retry_delay_seconds=2)
-    task = asyncio.create_task(runner.run(stack.stop), name="ingest-worker")
     stack.banner.append(f"Ingest       {settings.game_events_queue} → game, odds, market_line")
-    try:
+    async with background(runner.run(stack.stop), name="ingest-worker"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def _invoke(job: str, rule_name: str) -> None:
@@ -140,7 +135,6 @@ async def fetch_scheduler(stack: DevStack) -> AsyncIterator[None]:
 
     get_settings.cache_clear()  # the simulator's URL and the demo budget were exported after any earlier read
     demo = stack.demo and stack.endpoints.get("PICKVS_ODDS_API_KEY") == SIM_KEY
-    task = asyncio.create_task(_demo_loop(stack) if demo else _cron_loop(stack), name="fetch-scheduler")
     if demo:
         stack.banner.append(f"Scheduler    demo: fetch-odds now, fetch-odds + fetch-scores every "
                             f"{DEMO_INTERVAL_SECONDS:g} s (`pickvs quota` shows the credits)")
@@ -148,9 +142,7 @@ async def fetch_scheduler(stack: DevStack) -> AsyncIterator[None]:
         on = [f"{s.job} {s.expression}" for s in SCHEDULES if s.enabled(get_settings())]
         stack.banner.append(f"Scheduler    {', '.join(on)} (UTC)")
     try:
-        yield
+        async with background(_demo_loop(stack) if demo else _cron_loop(stack), name="fetch-scheduler"):
+            yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await close_sessions()

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from contracts.events import parse_game_result_event
+from pickvs.batch import process_sqs_batch
 from pickvs.db import get_pool
 from pickvs.lambda_runtime import run_in_container_loop
 from services.grader.settings import get_settings
@@ -23,25 +24,13 @@ async def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Settle every record of an SQS batch; report the ones that failed."""
     # get_pool keeps one pool per container (and loop): created on the first invocation, reused by the next.
     pool = await get_pool(get_settings())
-    failures = []
-    for record in event.get("Records", []):
-        message_id = record["messageId"]
-        try:
-            result = await apply_result(pool, parse_game_result_event(record["body"]))
-        except Exception as exc:
-            # Logged so the reason is on record when the message later sits in the DLQ (`pickvs dlq list` re-checks).
-            log.warning(
-                "grader: record %s failed (receive %s): %s: %s",
-                message_id, record.get("attributes", {}).get("ApproximateReceiveCount", "?"),
-                type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "",
-            )
-            failures.append({"itemIdentifier": message_id})
-            continue
-        log.info(
-            "grader: record %s → game %s %s (%d picks written, %d regraded)",
-            message_id, result.game_id, result.action, result.picks_written, result.picks_regraded,
-        )
-    return {"batchItemFailures": failures}
+    response, results = await process_sqs_batch(
+        event, lambda body: apply_result(pool, parse_game_result_event(body)), consumer="grader"
+    )
+    for result in results:
+        log.info("grader: game %s %s (%d picks written, %d regraded)",
+                 result.game_id, result.action, result.picks_written, result.picks_regraded)
+    return response
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from contracts.events import parse_game_odds_event
+from pickvs.batch import process_sqs_batch
 from pickvs.db import get_pool
 from pickvs.lambda_runtime import run_in_container_loop
 from services.grader.ingest import ingest_game_odds
@@ -23,28 +24,17 @@ log = logging.getLogger(__name__)
 
 async def process_records(event: dict[str, Any], *, pool: asyncpg.Pool, reference_bookmaker: str) -> dict[str, Any]:
     """Apply every record of an SQS batch; report the ones that failed."""
-    failures = []
-    actions: Counter[str] = Counter()
-    for record in event.get("Records", []):
-        message_id = record["messageId"]
-        try:
-            result = await ingest_game_odds(pool, parse_game_odds_event(record["body"]),
-                                            reference_bookmaker=reference_bookmaker)
-        except Exception as exc:
-            log.warning(
-                "ingest: record %s failed (receive %s): %s: %s",
-                message_id, record.get("attributes", {}).get("ApproximateReceiveCount", "?"),
-                type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "",
-            )
-            failures.append({"itemIdentifier": message_id})
-            continue
-        actions[result.action] += 1
-        log.debug("ingest: record %s → game %s %s", message_id, result.game_id, result.action)
-    if failures:
-        actions["failed"] = len(failures)
+    response, results = await process_sqs_batch(
+        event,
+        lambda body: ingest_game_odds(pool, parse_game_odds_event(body), reference_bookmaker=reference_bookmaker),
+        consumer="ingest",
+    )
+    actions = Counter(result.action for result in results)
+    if response["batchItemFailures"]:
+        actions["failed"] = len(response["batchItemFailures"])
     log.info("ingest: %d records: %s", len(event.get("Records", [])),
              ", ".join(f"{n} {action}" for action, n in sorted(actions.items())))
-    return {"batchItemFailures": failures}
+    return response
 
 
 async def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
