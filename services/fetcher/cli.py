@@ -1,4 +1,4 @@
-"""`pickvs fetch-odds`, `fetch-scores`, `fetch-closing`, `quota` and `ingest`: run a stage of ingestion now.
+"""`pickvs fetch-odds`, `fetch-scores`, `fetch-closing` and `quota`: run a stage of ingestion now.
 
 Without PICKVS_ODDS_API_KEY the fetch commands use the simulator of a running `make dev`; with a key, the real API at
 PICKVS_ODDS_API_BASE_URL. Either way the budget guard and the ledger apply exactly as on the schedule.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import UTC, datetime
 from collections.abc import Coroutine
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pickvs.cli import CliError
@@ -84,41 +84,6 @@ def _quota(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ingest(args: argparse.Namespace) -> int:
-    import functools
-
-    import aioboto3
-
-    from pickvs.db import create_pool, database_url
-    from pickvs.runner import EventSourceRunner
-    from pickvs.sqs import client_kwargs
-    from services.grader.ingest_handler import process_records
-    from services.grader.settings import GraderSettings
-
-    settings = GraderSettings()
-
-    async def run() -> tuple[int, int]:
-        pool = await create_pool(database_url(settings), min_size=1, max_size=2)
-        try:
-            async with aioboto3.Session().client("sqs", **client_kwargs(settings)) as sqs:
-                url = (await sqs.get_queue_url(QueueName=settings.game_events_queue))["QueueUrl"]
-                handler = functools.partial(_bound_handler, process_records, pool, settings.consensus_reference_bookmaker)
-                runner = EventSourceRunner(sqs, url, handler, function_name="ingest", wait_seconds=0,
-                                           region=settings.aws_region, retry_delay_seconds=5)
-                results = await runner.drain(max_polls=args.max_batches)
-                return sum(r.deleted for r in results), sum(r.failed for r in results)
-        finally:
-            await pool.close()
-
-    done, failed = _run(run())
-    print(f"ingest: {done} game events applied or already applied, {failed} failed (they will be retried)")
-    return 0 if not failed else 1
-
-
-async def _bound_handler(process: Any, pool: Any, reference: str, event: dict[str, Any], context: Any) -> Any:
-    return await process(event, pool=pool, reference_bookmaker=reference)
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ingestion commands."""
     for name, job, text in (
@@ -131,6 +96,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser.set_defaults(handler=lambda args, job=job: _run_job(job, args))
     subparsers.add_parser("quota", help="Odds API credits: used, remaining, cost per job, month projection") \
         .set_defaults(handler=_quota)
-    ingest = subparsers.add_parser("ingest", help="apply the waiting game events (odds) to the database once")
-    ingest.add_argument("--max-batches", type=int, default=100)
-    ingest.set_defaults(handler=_ingest)

@@ -1,4 +1,4 @@
-"""`pickvs grade --recompute` and `pickvs dlq list|redrive QUEUE`: the grader's repair tools."""
+"""`pickvs ingest`, `pickvs grade --recompute` and `pickvs dlq list|redrive QUEUE`: the consumers' tools."""
 
 from __future__ import annotations
 
@@ -14,8 +14,15 @@ import asyncpg
 from pickvs.cli import CliError
 from pickvs.db import DatabaseNotConfigured, create_pool, database_url
 from pickvs.queues import dlq_name
+from pickvs.runner import EventSourceRunner
 from pickvs.sqs import client_kwargs
-from services.grader.dlq import check_game_odds, list_dead_letters, redrive, result_checker
+from services.grader.dlq import (
+    check_game_odds,
+    list_dead_letters,
+    redrive,
+    result_checker,
+)
+from services.grader.ingest_handler import process_records
 from services.grader.recompute import Totals, TotalsDifference, recompute_totals
 from services.grader.settings import GraderSettings
 
@@ -105,6 +112,24 @@ async def _redrive(settings: GraderSettings, queue: str) -> int:
     return 0
 
 
+async def _ingest_waiting(settings: GraderSettings, max_batches: int) -> tuple[int, int]:
+    async with _pool(settings) as pool, _sqs(settings) as client:
+        async def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            return await process_records(event, pool=pool, reference_bookmaker=settings.consensus_reference_bookmaker)
+
+        url = (await client.get_queue_url(QueueName=settings.game_events_queue))["QueueUrl"]
+        runner = EventSourceRunner(client, url, handler, function_name="ingest", wait_seconds=0,
+                                   region=settings.aws_region, retry_delay_seconds=5)
+        results = await runner.drain(max_polls=max_batches)
+    return sum(r.deleted for r in results), sum(r.failed for r in results)
+
+
+def _run_ingest(args: argparse.Namespace) -> int:
+    done, failed = asyncio.run(_ingest_waiting(GraderSettings(), args.max_batches))
+    print(f"ingest: {done} game events applied or already applied, {failed} failed (they will be retried)")
+    return 0 if not failed else 1
+
+
 def _run_dlq(args: argparse.Namespace) -> int:
     settings = GraderSettings()
     queue = _source_queue(settings, args.queue)
@@ -112,6 +137,10 @@ def _run_dlq(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    ingest = subparsers.add_parser("ingest", help="apply the waiting game events (odds) to the database once")
+    ingest.add_argument("--max-batches", type=int, default=100)
+    ingest.set_defaults(handler=_run_ingest)
+
     grade = subparsers.add_parser("grade", help="grading repair tools")
     mode = grade.add_mutually_exclusive_group(required=True)
     mode.add_argument("--recompute", action="store_true",

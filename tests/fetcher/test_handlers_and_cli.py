@@ -4,7 +4,6 @@ simulator, and production refuses to run without a key."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,11 +14,11 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from devstack.odds_simulator import OddsApiSimulator, Slate
-from pickvs.cli import CliError
 from pickvs.devenv import clear_dev_env, record_dev_env
 from pickvs.runner import LambdaContext
 from pickvs.sqs import queue_url
-from services.fetcher import cli, handler
+from pickvs import cli as pickvs_cli
+from services.fetcher import handler
 from services.fetcher.jobs import OddsApiNotConfigured, resolve_odds_api
 from services.fetcher.settings import FetcherSettings, get_settings
 
@@ -107,10 +106,7 @@ class FakeOddsApi:
 
 
 def _run_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    cli.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    return args.handler(args)
+    return pickvs_cli.main(argv)
 
 
 async def test_with_a_key_set_the_cli_calls_the_configured_base_url(
@@ -205,7 +201,7 @@ async def test_pickvs_fetch_odds_then_ingest_fills_the_tables_and_twice_changes_
 
 
 async def test_with_a_wrong_key_the_cli_stops_after_one_request_with_a_clear_message(
-    db: asyncpg.Pool, sqs: Any, monkeypatch: pytest.MonkeyPatch
+    db: asyncpg.Pool, sqs: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake = FakeOddsApi()
     runner = web.AppRunner(fake.app)
@@ -214,9 +210,10 @@ async def test_with_a_wrong_key_the_cli_stops_after_one_request_with_a_clear_mes
     monkeypatch.setenv("PICKVS_ODDS_API_KEY", "expired-key")
     monkeypatch.setenv("PICKVS_ODDS_API_BASE_URL", f"http://127.0.0.1:{runner.addresses[0][1]}")
     try:
-        with pytest.raises(CliError, match="the API key is missing or invalid; check PICKVS_ODDS_API_KEY"):
-            await asyncio.to_thread(_run_cli, ["fetch-odds"])
+        code = await asyncio.to_thread(_run_cli, ["fetch-odds"])
     finally:
         await runner.cleanup()
+    assert code != 0
+    assert "the API key is missing or invalid; check PICKVS_ODDS_API_KEY" in capsys.readouterr().err
     assert len(fake.requests) == 1
     assert await db.fetchval("SELECT status_code FROM odds_api_call") == 401
