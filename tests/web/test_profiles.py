@@ -9,7 +9,14 @@ import asyncpg
 import httpx
 
 from contracts.odds_math import closing_line_value
-from tests.web.factories import api, auth_header, make_game, make_games, make_pick, make_user
+from tests.web.factories import (
+    api,
+    auth_header,
+    make_game,
+    make_games,
+    make_pick,
+    make_user,
+)
 
 SIX = Decimal("0.000001")
 
@@ -97,7 +104,7 @@ async def test_a_spread_that_closed_on_the_same_number_is_compared_by_price(db: 
     body = await _ok("alice")
     expected = closing_line_value(price_taken=-110, closing_price=-125).quantize(SIX, rounding=ROUND_HALF_UP)
     assert body["closing_line_value"]["average"] == str(expected)
-    assert body["picks"]["items"][0]["clv"] == str(expected)
+    assert body["picks"]["items"][0]["closing_line_value"] == str(expected)
 
 
 async def test_units_over_time_has_one_cumulative_point_per_graded_day(db: asyncpg.Pool) -> None:

@@ -9,7 +9,13 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from services.web.auth import service
-from services.web.auth.schemas import CurrentUserModel, LoginRequest, TokenPublic, UserCreate, UserMe
+from services.web.auth.schemas import (
+    CurrentUserModel,
+    LoginRequest,
+    TokenPublic,
+    UserCreate,
+    UserMe,
+)
 from services.web.auth.security import create_access_token
 from services.web.deps import CurrentUser, Db, Settings
 from services.web.errors import DomainError, error_responses

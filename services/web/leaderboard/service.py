@@ -6,7 +6,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import asyncpg
 
-from services.web.leaderboard.schemas import LeaderboardEntry, LeaderboardPublic, SortKey, Window
+from services.web.leaderboard.schemas import (
+    LeaderboardEntry,
+    LeaderboardPublic,
+    SortKey,
+    Window,
+)
 
 # The rating pretends every player also made this many break-even picks (docs/grading.md, "Leaderboard ranking").
 RATING_PRIOR_PICKS = 50

@@ -74,8 +74,8 @@ class PickRegradePublic(BaseModel):
     regraded_at: datetime
 
 
-class PickPublic(BaseModel):
-    """A stored pick: the line it was taken at, its result once graded, and its audit trail."""
+class PickSummary(BaseModel):
+    """A pick as anyone allowed to see it sees it: the game, the line and price taken, the stake and the result."""
 
     id: int
     game_id: int
@@ -90,15 +90,20 @@ class PickPublic(BaseModel):
     stake: Decimal
     placed_at: datetime
     status: PickStatus
-    cancellable: bool = Field(description="Pending and the game has not started: DELETE may cancel it")
     result_units: Decimal | None = Field(description="Units won (+) or lost (-); null while pending")
     graded_at: datetime | None
-    graded_home_score: int | None
-    graded_away_score: int | None
     closing_point: Decimal | None
     closing_price: int | None
     closing_line_value: Decimal | None = Field(
-        description="Closing minus taken implied probability, when the line closed at the point taken")
+        description="Closing minus taken implied probability (6 places), when the line closed at the point taken")
+
+
+class PickPublic(PickSummary):
+    """One of my picks: the summary plus whether I can still cancel it and its full audit trail."""
+
+    cancellable: bool = Field(description="Pending and the game has not started: DELETE may cancel it")
+    graded_home_score: int | None
+    graded_away_score: int | None
     regrades: list[PickRegradePublic]
 
 

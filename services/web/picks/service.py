@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import asyncpg
@@ -12,7 +12,14 @@ from contracts.markets import PickStatus, market_has_point, selection_fits_marke
 from contracts.odds_math import closing_line_value
 from services.web.auth.schemas import CurrentUserModel
 from services.web.errors import Conflict, DomainError, NotFound, Unprocessable
-from services.web.picks.schemas import LinePublic, PickCreate, PickError, PickList, PickPublic, PickRegradePublic
+from services.web.picks.schemas import (
+    LinePublic,
+    PickCreate,
+    PickError,
+    PickList,
+    PickPublic,
+    PickRegradePublic,
+)
 from services.web.settings import WebSettings
 
 # Which status a refused slip answers with when its picks fail for different reasons: the most basic problem wins,
@@ -138,10 +145,18 @@ async def place_picks(*, pool: asyncpg.Pool, settings: WebSettings, user: Curren
         return [stored[(p.game_id, p.market.value)] for p in picks]  # in slip order
 
 
-def _clv(row: Any) -> Decimal | None:
-    if row["closing_price"] is None or row["closing_point"] != row["point"]:
+def pick_closing_line_value(*, point: Decimal | None, price: int, closing_point: Decimal | None,
+                            closing_price: int | None) -> Decimal | None:
+    """Return a pick's closing-line value, or None when it closed at another point (prices of different lines differ)."""
+    if closing_price is None or closing_point != point:
         return None
-    return closing_line_value(price_taken=row["price"], closing_price=row["closing_price"]).quantize(Decimal("0.0001"))
+    return closing_line_value(price_taken=price, closing_price=closing_price).quantize(
+        Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
+def _clv(row: Any) -> Decimal | None:
+    return pick_closing_line_value(point=row["point"], price=row["price"], closing_point=row["closing_point"],
+                                   closing_price=row["closing_price"])
 
 
 async def _list(conn: asyncpg.Connection | asyncpg.Pool, *, user_id: int, pick_ids: list[int] | None = None,

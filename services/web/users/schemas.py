@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from contracts.markets import Market, PickStatus, Selection
+from services.web.picks.schemas import PickSummary
 
 
 class WindowStats(BaseModel):
@@ -43,25 +43,8 @@ class UnitsPoint(BaseModel):
     cumulative_units: Decimal = Field(description="Units won up to and including that day")
 
 
-class ProfilePick(BaseModel):
-    id: int
-    game_id: int
-    sport_key: str
-    home_team: str
-    away_team: str
-    commence_time: datetime
-    market: Market
-    selection: Selection
-    point: Decimal | None
-    price: int
-    stake: Decimal
-    placed_at: datetime
-    status: PickStatus
-    result_units: Decimal | None
-    graded_at: datetime | None
-    closing_price: int | None
-    closing_point: Decimal | None
-    clv: Decimal | None = Field(description="Closing minus taken implied probability, 6 decimal places")
+class ProfilePick(PickSummary):
+    """A pick on a profile: graded, or pending on a game that has locked (or the viewer's own)."""
 
 
 class ProfilePicks(BaseModel):

@@ -11,6 +11,7 @@ from contracts.odds_math import closing_line_value
 from services.web.errors import NotFound
 from services.web.leaderboard.schemas import Window
 from services.web.leaderboard.service import window_start
+from services.web.picks.service import pick_closing_line_value
 from services.web.users.schemas import (
     ClosingLineValue,
     ProfilePick,
@@ -72,8 +73,7 @@ FROM (
 ) c
 LEFT JOIN LATERAL (
     SELECT p.id, p.game_id, g.sport_key, g.home_team, g.away_team, g.commence_time, p.market, p.selection, p.point,
-           p.price, p.stake, p.placed_at, p.status, p.result_units, p.graded_at, p.closing_price, p.closing_point,
-           ({_COMPARABLE}) AS comparable
+           p.price, p.stake, p.placed_at, p.status, p.result_units, p.graded_at, p.closing_price, p.closing_point
     FROM pick p JOIN game g ON g.id = p.game_id
     WHERE p.user_id = $1 AND {_VISIBLE}
     ORDER BY g.commence_time DESC, p.id DESC
@@ -108,12 +108,9 @@ def _clv(rows: list[asyncpg.Record]) -> ClosingLineValue:
 
 
 def _pick(row: asyncpg.Record) -> ProfilePick:
-    clv = None
-    if row["comparable"]:
-        clv = closing_line_value(price_taken=row["price"], closing_price=row["closing_price"]).quantize(
-            _SIX_PLACES, rounding=ROUND_HALF_UP)
-    fields = {k: row[k] for k in ProfilePick.model_fields if k != "clv"}
-    return ProfilePick(**fields, clv=clv)
+    fields = {k: row[k] for k in ProfilePick.model_fields if k != "closing_line_value"}
+    return ProfilePick(**fields, closing_line_value=pick_closing_line_value(
+        point=row["point"], price=row["price"], closing_point=row["closing_point"], closing_price=row["closing_price"]))
 
 
 async def get_profile(
