@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import shutil
 import sys
@@ -20,7 +21,15 @@ from typing import Any
 import asyncpg
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bench.settlement import SHAPES, BenchDatabaseNotEmpty, SettlementReport, empty_tables, refuse_non_empty, run_settlement
+from bench.settlement import (
+    SHAPES,
+    BenchDatabaseNotEmpty,
+    SettlementReport,
+    Shape,
+    empty_tables,
+    refuse_non_empty,
+    run_settlement,
+)
 from pickvs.db import create_pool
 from schema.migrate import migrate
 
@@ -37,7 +46,7 @@ class BenchSettings(BaseSettings):
     database_url: str | None = None
 
 
-async def run(url: str, *, picks: int, shapes: tuple[str, ...]) -> dict[str, Any]:
+async def run(url: str, *, picks: int, shapes: tuple[Shape, ...]) -> dict[str, Any]:
     """Migrate the database at `url`, benchmark each shape on it, and return the report."""
     conn = await asyncpg.connect(url)
     try:
@@ -50,22 +59,16 @@ async def run(url: str, *, picks: int, shapes: tuple[str, ...]) -> dict[str, Any
     try:
         await refuse_non_empty(pool)
         for shape in shapes:
-            reports.append(await run_settlement(pool, shape=shape, picks=picks))  # type: ignore[arg-type]
+            reports.append(await run_settlement(pool, shape=shape, picks=picks))
             await empty_tables(pool)
     finally:
         await pool.close()
     return {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "postgres": server_version,
-        "machine": {"python": platform.python_version(), "cpus": _cpus()},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
         "settlement": [r.as_dict() for r in reports],
     }
-
-
-def _cpus() -> int | None:
-    import os
-
-    return os.cpu_count()
 
 
 def format_table(report: dict[str, Any]) -> str:
@@ -101,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     picks = QUICK_PICKS if args.quick else args.picks
     if picks < 3:
         parser.error("--picks must be at least 3")
-    shapes = tuple(args.shape or SHAPES)
+    shapes: tuple[Shape, ...] = tuple(args.shape or SHAPES)
 
     url = BenchSettings().database_url
     cluster = None
