@@ -23,6 +23,7 @@ CONSUMER = "grader"
 # Two graders settling games that share players lock the same user rows; PostgreSQL breaks a deadlock by aborting one
 # transaction, which is then simply run again (the outcome does not depend on which one went first).
 _ATTEMPTS = 3
+_WORK_MEM = "128MB"
 
 Action = Literal["applied", "duplicate", "stale"]
 
@@ -209,6 +210,10 @@ def _regrade_reason(*, held_status: str, held_home: int | None, held_away: int |
 async def _settle(
     conn: asyncpg.Connection, *, game_id: int, event: GameResultEvent, now: datetime, reason: str, pending_only: bool
 ) -> tuple[int, int, int]:
+    # A big game's picks are matched to their grading by a hash join: past the default 4 MB it spills into batches and
+    # hands the rows to the UPDATE in hash order, scattering the writes (a 1,000,000-pick correction ran 1.4x slower,
+    # docs/decisions.md). This transaction only; a settlement this size hashes about 100 MB.
+    await conn.execute(f"SET LOCAL work_mem = '{_WORK_MEM}'")
     row = await conn.fetchrow(
         _SETTLE_SQL, game_id, event.outcome == "void", event.home_score, event.away_score, now, event.event_id,
         reason, pending_only,
