@@ -20,6 +20,7 @@ import asyncpg
 from pwdlib import PasswordHash
 
 from contracts.events import GameInfo, GameResultEvent
+from devstack.odds_simulator.slate import NBA_TEAMS as TEAMS
 from pickvs.cli import CliError
 from pickvs.db import DatabaseNotConfigured, create_pool, database_url
 from pickvs.settings import BaseAppSettings
@@ -29,14 +30,6 @@ from services.grader.settlement import apply_result
 DEMO_PASSWORD = "pickvs-demo"
 DEMO_EMAIL_DOMAIN = "demo.pickvs.test"
 
-TEAMS = (
-    "Atlanta Hawks", "Boston Celtics", "Brooklyn Nets", "Charlotte Hornets", "Chicago Bulls", "Cleveland Cavaliers",
-    "Dallas Mavericks", "Denver Nuggets", "Detroit Pistons", "Golden State Warriors", "Houston Rockets",
-    "Indiana Pacers", "Los Angeles Clippers", "Los Angeles Lakers", "Memphis Grizzlies", "Miami Heat",
-    "Milwaukee Bucks", "Minnesota Timberwolves", "New Orleans Pelicans", "New York Knicks", "Oklahoma City Thunder",
-    "Orlando Magic", "Philadelphia 76ers", "Phoenix Suns", "Portland Trail Blazers", "Sacramento Kings",
-    "San Antonio Spurs", "Toronto Raptors", "Utah Jazz", "Washington Wizards",
-)
 _FIRST = ("sharp", "lucky", "cold", "late", "chalk", "steady", "wild", "quiet", "fast", "bold", "clutch", "deep")
 _SECOND = ("sam", "rita", "omar", "june", "kai", "lena", "theo", "maya", "ivan", "nora", "zeke", "ada")
 BOOKMAKERS = ("draftkings", "fanduel", "betmgm", "caesars", "betrivers")
