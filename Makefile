@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: dev test bench install migrate clean
+.PHONY: dev test lint bench install migrate clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("PickVs needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -22,6 +22,11 @@ dev: $(STAMP)
 ## Run the whole test suite against a throwaway PostgreSQL cluster and the embedded SQS.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## Lint and format check (ruff).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ## Run the benchmarks under bench/ and print their ratios.
 bench: $(STAMP)

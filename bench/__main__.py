@@ -76,11 +76,18 @@ def format_table(report: dict[str, Any]) -> str:
     header = ("shape", "picks", "players", "baseline s", "final s (×)", "correction s (×)", "void s (×)", "recompute s")
     rows = [header]
     for r in report["settlement"]:
-        rows.append((
-            r["shape"], f"{r['picks']:,}", f"{r['players']:,}", f"{r['baseline_s']:.2f}",
-            f"{r['final_s']:.2f} ({r['final_ratio']:.2f})", f"{r['correction_s']:.2f} ({r['correction_ratio']:.2f})",
-            f"{r['void_s']:.2f} ({r['void_ratio']:.2f})", f"{r['recompute_s']:.2f}",
-        ))
+        rows.append(
+            (
+                r["shape"],
+                f"{r['picks']:,}",
+                f"{r['players']:,}",
+                f"{r['baseline_s']:.2f}",
+                f"{r['final_s']:.2f} ({r['final_ratio']:.2f})",
+                f"{r['correction_s']:.2f} ({r['correction_ratio']:.2f})",
+                f"{r['void_s']:.2f} ({r['void_ratio']:.2f})",
+                f"{r['recompute_s']:.2f}",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -89,7 +96,7 @@ def format_table(report: dict[str, Any]) -> str:
         f"PostgreSQL {report['postgres']}; every pick graded and totals == recompute: "
         + ("yes" if all(r["all_picks_graded"] and r["totals_match_recompute"] for r in report["settlement"]) else "NO"),
     ]
-    return "\n".join(lines + [""] + notes)
+    return "\n".join([*lines, "", *notes])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -68,17 +68,24 @@ class SettlementReport:
 
 
 GAME = GameInfo(
-    external_id="bench-game", sport_key="basketball_nba", sport_title="NBA", home_team="Bench Home",
-    away_team="Bench Away", commence_time=TIP_OFF,
+    external_id="bench-game",
+    sport_key="basketball_nba",
+    sport_title="NBA",
+    home_team="Bench Home",
+    away_team="Bench Away",
+    commence_time=TIP_OFF,
 )
 # The final grades every side of every market; the correction flips the winner (h2h and spread picks change result,
 # totals do not); the void returns every stake.
-FINAL = GameResultEvent(game=GAME, outcome="final", home_score=110, away_score=104,
-                        last_update=TIP_OFF + timedelta(hours=3))
-CORRECTION = GameResultEvent(game=GAME, outcome="final", home_score=104, away_score=110,
-                             last_update=TIP_OFF + timedelta(hours=27))
-VOID = GameResultEvent(game=GAME, outcome="void", reason="bench: result withdrawn",
-                       last_update=TIP_OFF + timedelta(hours=40))
+FINAL = GameResultEvent(
+    game=GAME, outcome="final", home_score=110, away_score=104, last_update=TIP_OFF + timedelta(hours=3)
+)
+CORRECTION = GameResultEvent(
+    game=GAME, outcome="final", home_score=104, away_score=110, last_update=TIP_OFF + timedelta(hours=27)
+)
+VOID = GameResultEvent(
+    game=GAME, outcome="void", reason="bench: result withdrawn", last_update=TIP_OFF + timedelta(hours=40)
+)
 
 _MARKET_LINES_SQL = """
 INSERT INTO market_line (game_id, snapshot_kind, market, selection, price, point, bookmaker, bookmaker_count,
@@ -137,7 +144,13 @@ async def _insert_game(conn: asyncpg.Connection, info: GameInfo, status: str = "
         "VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7::text, CASE WHEN $7 = 'final' THEN 100 END, "
         "CASE WHEN $7 = 'final' THEN 98 END, CASE WHEN $7 = 'final' THEN $6::timestamptz + interval '3 hours' END) "
         "RETURNING id",
-        info.external_id, info.sport_key, info.sport_title, info.home_team, info.away_team, info.commence_time, status,
+        info.external_id,
+        info.sport_key,
+        info.sport_title,
+        info.home_team,
+        info.away_team,
+        info.commence_time,
+        status,
     )
 
 
@@ -167,12 +180,14 @@ async def generate(pool: asyncpg.Pool, *, shape: Shape, picks: int) -> tuple[int
         await conn.execute(
             'INSERT INTO "user" (username, email, password_hash) '
             "SELECT 'bench_' || n, 'bench_' || n || '@example.com', $2 FROM generate_series(1, $1) AS n ORDER BY n",
-            players, _PASSWORD_HASH,
+            players,
+            _PASSWORD_HASH,
         )
         first_user = await conn.fetchval('SELECT min(id) FROM "user"')
         for day in range(history_games, 0, -1):
-            past = GAME.model_copy(update={"external_id": f"bench-past-{day}",
-                                           "commence_time": TIP_OFF - timedelta(days=day)})
+            past = GAME.model_copy(
+                update={"external_id": f"bench-past-{day}", "commence_time": TIP_OFF - timedelta(days=day)}
+            )
             await _insert_game(conn, past, status="final")
         history = 0
         if history_games:
@@ -196,8 +211,7 @@ async def _baseline(pool: asyncpg.Pool, *, game_id: int) -> float:
             started = time.perf_counter()
             await conn.execute("UPDATE pick SET closing_price = closing_price WHERE game_id = $1", game_id)
             await conn.execute(
-                'UPDATE "user" SET total_units = total_units '
-                "WHERE id IN (SELECT user_id FROM pick WHERE game_id = $1)",
+                'UPDATE "user" SET total_units = total_units WHERE id IN (SELECT user_id FROM pick WHERE game_id = $1)',
                 game_id,
             )
             return time.perf_counter() - started
@@ -217,15 +231,25 @@ async def run_settlement(pool: asyncpg.Pool, *, shape: Shape, picks: int) -> Set
     void_s, voided = await _timed(lambda: apply_result(pool, VOID, now=GRADED_AT + timedelta(days=2)))
     await _vacuum(pool)
     recompute_s, differences = await _timed(lambda: recompute_totals(pool, fix=False))
-    still_open = await pool.fetchval(
-        "SELECT count(*) FROM pick WHERE game_id = $1 AND status <> 'void'", game_id
-    )
+    still_open = await pool.fetchval("SELECT count(*) FROM pick WHERE game_id = $1 AND status <> 'void'", game_id)
     return SettlementReport(
-        shape=shape, picks=picks, players=players, history_picks=history,
-        generate_s=generate_s, baseline_s=baseline_s, final_s=final_s, correction_s=correction_s, void_s=void_s,
+        shape=shape,
+        picks=picks,
+        players=players,
+        history_picks=history,
+        generate_s=generate_s,
+        baseline_s=baseline_s,
+        final_s=final_s,
+        correction_s=correction_s,
+        void_s=void_s,
         recompute_s=recompute_s,
-        final_ratio=final_s / baseline_s, correction_ratio=correction_s / baseline_s, void_ratio=void_s / baseline_s,
-        picks_written_final=final.picks_written, picks_regraded_correction=correction.picks_regraded,
-        picks_regraded_void=voided.picks_regraded, users_updated_final=final.users_updated,
-        all_picks_graded=still_open == 0 and final.picks_written == picks, totals_match_recompute=differences == [],
+        final_ratio=final_s / baseline_s,
+        correction_ratio=correction_s / baseline_s,
+        void_ratio=void_s / baseline_s,
+        picks_written_final=final.picks_written,
+        picks_regraded_correction=correction.picks_regraded,
+        picks_regraded_void=voided.picks_regraded,
+        users_updated_final=final.users_updated,
+        all_picks_graded=still_open == 0 and final.picks_written == picks,
+        totals_match_recompute=differences == [],
     )

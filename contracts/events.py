@@ -70,7 +70,10 @@ class MarketQuote(_Frozen):
             raise ValueError(f"{self.market} needs one price for each of its two sides, got {sorted(selections)}")
         for outcome in self.outcomes:
             if market_has_point(self.market) != (outcome.point is not None):
-                raise ValueError(f"{self.market} {outcome.selection}: point must be {'set' if market_has_point(self.market) else 'absent'}")
+                raise ValueError(
+                    f"{self.market} {outcome.selection}: point must be "
+                    f"{'set' if market_has_point(self.market) else 'absent'}"
+                )
         return self
 
     def outcome(self, selection: Selection) -> OutcomePrice:
@@ -174,4 +177,3 @@ def event_json_schemas() -> dict[str, dict[str, Any]]:
         "game_odds.v1.json": GameOddsEvent.model_json_schema(),
         "game_result.v1.json": GameResultEvent.model_json_schema(),
     }
-

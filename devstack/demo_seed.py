@@ -87,8 +87,12 @@ def _games(rng: random.Random, *, today: datetime, days: int) -> list[_Game]:
             # 00:00-01:00 UTC is an evening tip-off in the US; the last results land well before today.
             tip = date + timedelta(minutes=30 * (n % 3))
             info = GameInfo(
-                external_id=f"demo-{date:%Y%m%d}-{n + 1}", sport_key="basketball_nba", sport_title="NBA",
-                home_team=home, away_team=away, commence_time=tip,
+                external_id=f"demo-{date:%Y%m%d}-{n + 1}",
+                sport_key="basketball_nba",
+                sport_title="NBA",
+                home_team=home,
+                away_team=away,
+                commence_time=tip,
             )
             games.append(_Game(info, margin, total, home_score, away_score))
     return games
@@ -114,8 +118,9 @@ def _lines(rng: random.Random, game: _Game) -> list[tuple]:
     return rows
 
 
-async def seed_demo(pool: asyncpg.Pool, *, env: str, now: datetime | None = None, seed: int = 2026,
-                    players: int = 36, days: int = 28) -> DemoSummary:
+async def seed_demo(
+    pool: asyncpg.Pool, *, env: str, now: datetime | None = None, seed: int = 2026, players: int = 36, days: int = 28
+) -> DemoSummary:
     """Create demo players and past games with consensus lines and picks, graded through the real settlement."""
     if env != "dev":
         raise DemoRefused(f"demo data is for dev databases only (PICKVS_ENV is {env!r})")
@@ -135,19 +140,29 @@ async def seed_demo(pool: asyncpg.Pool, *, env: str, now: datetime | None = None
     lines = {g.info.external_id: _lines(rng, g) for g in games}
 
     async with pool.acquire() as conn, conn.transaction():
-        user_ids = dict(await conn.fetch(
-            'INSERT INTO "user" (username, email, password_hash, created_at) '
-            "SELECT n, n || '@' || $2, $3, $4 FROM unnest($1::text[]) AS n RETURNING username, id",
-            names, DEMO_EMAIL_DOMAIN, password_hash, today - timedelta(days=days + 7),
-        ))
-        game_ids = dict(await conn.fetch(
-            "INSERT INTO game (external_id, sport_key, sport_title, home_team, away_team, commence_time, "
-            "odds_fetched_at) SELECT * , c - interval '1 hour' FROM unnest($1::text[], $2::text[], $3::text[], "
-            "$4::text[], $5::text[], $6::timestamptz[]) AS t(e, k, s, h, a, c) RETURNING external_id, id",
-            [g.info.external_id for g in games], [g.info.sport_key for g in games],
-            [g.info.sport_title for g in games], [g.info.home_team for g in games],
-            [g.info.away_team for g in games], [g.info.commence_time for g in games],
-        ))
+        user_ids = dict(
+            await conn.fetch(
+                'INSERT INTO "user" (username, email, password_hash, created_at) '
+                "SELECT n, n || '@' || $2, $3, $4 FROM unnest($1::text[]) AS n RETURNING username, id",
+                names,
+                DEMO_EMAIL_DOMAIN,
+                password_hash,
+                today - timedelta(days=days + 7),
+            )
+        )
+        game_ids = dict(
+            await conn.fetch(
+                "INSERT INTO game (external_id, sport_key, sport_title, home_team, away_team, commence_time, "
+                "odds_fetched_at) SELECT * , c - interval '1 hour' FROM unnest($1::text[], $2::text[], $3::text[], "
+                "$4::text[], $5::text[], $6::timestamptz[]) AS t(e, k, s, h, a, c) RETURNING external_id, id",
+                [g.info.external_id for g in games],
+                [g.info.sport_key for g in games],
+                [g.info.sport_title for g in games],
+                [g.info.home_team for g in games],
+                [g.info.away_team for g in games],
+                [g.info.commence_time for g in games],
+            )
+        )
         line_rows = [(game_ids[gid], *row) for gid, rows in lines.items() for row in rows]
         await conn.execute(
             "INSERT INTO market_line (game_id, snapshot_kind, market, selection, price, point, bookmaker, "
@@ -170,8 +185,9 @@ async def seed_demo(pool: asyncpg.Pool, *, env: str, now: datetime | None = None
                     price, point = current[market, side]
                     stake = Decimal(rng.randint(2, 10)) / 2
                     placed = game.info.commence_time - timedelta(minutes=rng.randint(10, 20 * 60))
-                    picks.append((user_ids[name], game_ids[game.info.external_id], market, side, point, price, stake,
-                                  placed))
+                    picks.append(
+                        (user_ids[name], game_ids[game.info.external_id], market, side, point, price, stake, placed)
+                    )
         await conn.execute(
             "INSERT INTO pick (user_id, game_id, market, selection, point, price, stake, placed_at) "
             "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::numeric[], $6::int[], "
@@ -185,22 +201,38 @@ async def seed_demo(pool: asyncpg.Pool, *, env: str, now: datetime | None = None
     for i, game in enumerate(games):
         tip = game.info.commence_time
         if i in voided:
-            event = GameResultEvent(game=game.info, outcome="void", reason="postponed",
-                                    last_update=tip + timedelta(hours=36))
+            event = GameResultEvent(
+                game=game.info, outcome="void", reason="postponed", last_update=tip + timedelta(hours=36)
+            )
             await apply_result(pool, event, now=tip + timedelta(hours=37))
             continue
-        await apply_result(pool, GameResultEvent(
-            game=game.info, outcome="final", home_score=game.home, away_score=game.away,
-            last_update=tip + timedelta(hours=2, minutes=40),
-        ), now=tip + timedelta(hours=3))
+        await apply_result(
+            pool,
+            GameResultEvent(
+                game=game.info,
+                outcome="final",
+                home_score=game.home,
+                away_score=game.away,
+                last_update=tip + timedelta(hours=2, minutes=40),
+            ),
+            now=tip + timedelta(hours=3),
+        )
         if i in corrected:
             # The league fixes a scoring error the next morning: the correction path, as it happens in production.
-            await apply_result(pool, GameResultEvent(
-                game=game.info, outcome="final", home_score=game.home, away_score=game.away + 3,
-                last_update=tip + timedelta(hours=10),
-            ), now=tip + timedelta(hours=11))
-    return DemoSummary(players=len(names), games=len(games), picks=len(picks), corrections=len(corrected),
-                       voids=len(voided))
+            await apply_result(
+                pool,
+                GameResultEvent(
+                    game=game.info,
+                    outcome="final",
+                    home_score=game.home,
+                    away_score=game.away + 3,
+                    last_update=tip + timedelta(hours=10),
+                ),
+                now=tip + timedelta(hours=11),
+            )
+    return DemoSummary(
+        players=len(names), games=len(games), picks=len(picks), corrections=len(corrected), voids=len(voided)
+    )
 
 
 def _winning_side(market: str, sides: tuple[str, str], current: dict, game: _Game) -> str:
@@ -231,12 +263,15 @@ def _run_seed(_: argparse.Namespace) -> int:
         summary = asyncio.run(_seed(settings))
     except DemoRefused as exc:
         raise CliError(str(exc)) from exc
-    print(f"seeded {summary.players} demo players, {summary.games} games and {summary.picks} picks "
-          f"({summary.corrections} score corrections, {summary.voids} voids); every password is {DEMO_PASSWORD!r}")
+    print(
+        f"seeded {summary.players} demo players, {summary.games} games and {summary.picks} picks "
+        f"({summary.corrections} score corrections, {summary.voids} voids); every password is {DEMO_PASSWORD!r}"
+    )
     return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     demo = subparsers.add_parser("demo", help="demo data for dev").add_subparsers(dest="demo_command", required=True)
-    demo.add_parser("seed", help="create demo players and weeks of graded history (dev only, empty database)") \
-        .set_defaults(handler=_run_seed)
+    demo.add_parser(
+        "seed", help="create demo players and weeks of graded history (dev only, empty database)"
+    ).set_defaults(handler=_run_seed)

@@ -115,8 +115,9 @@ async def web(stack: DevStack) -> AsyncIterator[None]:
     from services.web.main import create_app
     from services.web.settings import WebSettings
 
-    server = _Server(uvicorn.Config(create_app(WebSettings()), host=stack.host, port=stack.port,
-                                    log_level="warning", lifespan="on"))
+    server = _Server(
+        uvicorn.Config(create_app(WebSettings()), host=stack.host, port=stack.port, log_level="warning", lifespan="on")
+    )
     task = asyncio.create_task(server.serve(), name="web")
     while not server.started:
         if task.done():
@@ -132,12 +133,25 @@ async def web(stack: DevStack) -> AsyncIterator[None]:
 
 
 COMPONENTS: list[Component] = [
-    postgres, sqs, grader_worker, demo_history, odds_api, ingest_worker, fetch_scheduler, web,
+    postgres,
+    sqs,
+    grader_worker,
+    demo_history,
+    odds_api,
+    ingest_worker,
+    fetch_scheduler,
+    web,
 ]
 
 
-async def run_dev(*, host: str = "127.0.0.1", port: int = 8000, data_dir: Path | None = None, demo: bool = True,
-                  components: list[Component] | None = None) -> None:
+async def run_dev(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    data_dir: Path | None = None,
+    demo: bool = True,
+    components: list[Component] | None = None,
+) -> None:
     """Start every component, print where things are, and run until SIGINT/SIGTERM."""
     os.environ.setdefault("PICKVS_ENV", "dev")
     data_dir = data_dir or BaseAppSettings().data_dir
@@ -154,8 +168,12 @@ async def run_dev(*, host: str = "127.0.0.1", port: int = 8000, data_dir: Path |
                     return
             record_dev_env(data_dir, stack.endpoints)
             exit_stack.callback(clear_dev_env, data_dir)
-            print("\nPickVs is running:\n  " + "\n  ".join(stack.banner)
-                  + f"\n\nOpen http://{host}:{port}/docs   (Ctrl-C stops everything)\n", flush=True)
+            print(
+                "\nPickVs is running:\n  "
+                + "\n  ".join(stack.banner)
+                + f"\n\nOpen http://{host}:{port}/docs   (Ctrl-C stops everything)\n",
+                flush=True,
+            )
             await stack.stop.wait()
             print("\nStopping…", flush=True)
         finally:
@@ -164,7 +182,9 @@ async def run_dev(*, host: str = "127.0.0.1", port: int = 8000, data_dir: Path |
 
 
 def main(host: str, port: int, demo: bool) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stdout)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stdout
+    )
     asyncio.run(run_dev(host=host, port=port, demo=demo))
     print("Stopped; nothing left running.", flush=True)
     return 0

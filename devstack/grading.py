@@ -35,11 +35,18 @@ async def grader_worker(stack: DevStack) -> AsyncIterator[None]:
     get_settings.cache_clear()  # the handler must see the endpoints exported by the components before this one
     settings = get_settings()
     client = await get_sqs_client(settings)
-    runner = EventSourceRunner(client, await queue_url(client, settings.score_events_queue), handle,
-                               function_name="grader", region=settings.aws_region,
-                               retry_delay_seconds=RETRY_DELAY_SECONDS)
-    stack.banner.append(f"Grader       {settings.score_events_queue} → picks graded, totals, leaderboard "
-                        "(`pickvs dlq list score-events` shows failures)")
+    runner = EventSourceRunner(
+        client,
+        await queue_url(client, settings.score_events_queue),
+        handle,
+        function_name="grader",
+        region=settings.aws_region,
+        retry_delay_seconds=RETRY_DELAY_SECONDS,
+    )
+    stack.banner.append(
+        f"Grader       {settings.score_events_queue} → picks graded, totals, leaderboard "
+        "(`pickvs dlq list score-events` shows failures)"
+    )
     async with background(runner.run(stack.stop), name="grader-worker"):
         yield
 
@@ -64,8 +71,10 @@ async def demo_history(stack: DevStack) -> AsyncIterator[None]:
             except DemoRefused as exc:
                 log.warning("demo seed skipped: %s", exc)
             else:
-                stack.banner.append(f"Demo         {summary.players} players, {summary.games} past games, "
-                                    f"{summary.picks} graded picks (any demo player's password: {DEMO_PASSWORD})")
+                stack.banner.append(
+                    f"Demo         {summary.players} players, {summary.games} past games, "
+                    f"{summary.picks} graded picks (any demo player's password: {DEMO_PASSWORD})"
+                )
     finally:
         await pool.close()
     yield

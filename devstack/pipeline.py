@@ -43,8 +43,10 @@ async def odds_api(stack: DevStack) -> AsyncIterator[None]:
 
     configured = FetcherSettings()
     if configured.odds_api_key:
-        stack.banner.append(f"Odds API     {configured.odds_api_base_url}  (real: PICKVS_ODDS_API_KEY is set; "
-                            f"budget {configured.odds_monthly_budget} credits a month)")
+        stack.banner.append(
+            f"Odds API     {configured.odds_api_base_url}  (real: PICKVS_ODDS_API_KEY is set; "
+            f"budget {configured.odds_monthly_budget} credits a month)"
+        )
         yield
         return
     now = datetime.now(UTC)
@@ -58,8 +60,10 @@ async def odds_api(stack: DevStack) -> AsyncIterator[None]:
     stack.export("PICKVS_ODDS_API_BASE_URL", base_url)
     stack.export("PICKVS_ODDS_API_KEY", SIM_KEY)
     games = len(simulator.slate.games)
-    stack.banner.append(f"Odds API     {base_url}  (simulator: {games} games, "
-                        f"{'demo slate, first tip-off in 2 min' if stack.demo else 'NBA season on the real clock'})")
+    stack.banner.append(
+        f"Odds API     {base_url}  (simulator: {games} games, "
+        f"{'demo slate, first tip-off in 2 min' if stack.demo else 'NBA season on the real clock'})"
+    )
     try:
         yield
     finally:
@@ -75,8 +79,14 @@ async def ingest_worker(stack: DevStack) -> AsyncIterator[None]:
 
     settings = GraderSettings()
     client = await get_sqs_client(settings)
-    runner = EventSourceRunner(client, await queue_url(client, settings.game_events_queue), handle,
-                               function_name="ingest", region=settings.aws_region, retry_delay_seconds=2)
+    runner = EventSourceRunner(
+        client,
+        await queue_url(client, settings.game_events_queue),
+        handle,
+        function_name="ingest",
+        region=settings.aws_region,
+        retry_delay_seconds=2,
+    )
     stack.banner.append(f"Ingest       {settings.game_events_queue} → game, odds, market_line")
     async with background(runner.run(stack.stop), name="ingest-worker"):
         yield
@@ -136,8 +146,10 @@ async def fetch_scheduler(stack: DevStack) -> AsyncIterator[None]:
     get_settings.cache_clear()  # the simulator's URL and the demo budget were exported after any earlier read
     demo = stack.demo and stack.endpoints.get("PICKVS_ODDS_API_KEY") == SIM_KEY
     if demo:
-        stack.banner.append(f"Scheduler    demo: fetch-odds now, fetch-odds + fetch-scores every "
-                            f"{DEMO_INTERVAL_SECONDS:g} s (`pickvs quota` shows the credits)")
+        stack.banner.append(
+            f"Scheduler    demo: fetch-odds now, fetch-odds + fetch-scores every "
+            f"{DEMO_INTERVAL_SECONDS:g} s (`pickvs quota` shows the credits)"
+        )
     else:
         on = [f"{s.job} {s.expression}" for s in SCHEDULES if s.enabled(get_settings())]
         stack.banner.append(f"Scheduler    {', '.join(on)} (UTC)")

@@ -93,7 +93,9 @@ class EmbeddedPostgres:
         if blocked is None:
             return root
         fallback = Path("/var/tmp/pickvs") / hashlib.sha256(str(root).encode()).hexdigest()[:16]
-        log.warning("%s is not reachable by the unprivileged postgres user (%s is closed); using %s", root, blocked, fallback)
+        log.warning(
+            "%s is not reachable by the unprivileged postgres user (%s is closed); using %s", root, blocked, fallback
+        )
         fallback.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(fallback.parent, 0o755)
         return fallback
@@ -144,8 +146,21 @@ class EmbeddedPostgres:
         if user is not None:
             os.chown(self.root, user.pw_uid, user.pw_gid)
         if not (self.data_dir / "PG_VERSION").exists():
-            self._run([str(self._bin / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "-A", "trust",
-                       "-E", "UTF8", "--no-locale", "--no-sync"])
+            self._run(
+                [
+                    str(self._bin / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    "postgres",
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
+                    "--no-sync",
+                ]
+            )
         pg_ctl = str(self._bin / "pg_ctl")
         # A cluster left running by a killed dev session: stop it so we start on a port we know.
         if self._run([pg_ctl, "-D", str(self.data_dir), "status"], check=False).returncode == 0:
@@ -159,8 +174,21 @@ class EmbeddedPostgres:
         ]
         if not self.durable:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
-        self._run([pg_ctl, "-D", str(self.data_dir), "-l", str(self.root / "postgres.log"), "-o", " ".join(options),
-                   "-w", "-t", "60", "start"])
+        self._run(
+            [
+                pg_ctl,
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.root / "postgres.log"),
+                "-o",
+                " ".join(options),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        )
         self._create_database(f"postgresql://postgres@127.0.0.1:{self.port}/postgres")
         return f"postgresql://postgres@127.0.0.1:{self.port}/{DATABASE}"
 
@@ -171,7 +199,8 @@ class EmbeddedPostgres:
             import pgserver
         except ImportError as exc:
             raise PostgresUnavailable(
-                "no PostgreSQL binaries found (install postgresql, or set PICKVS_PG_BIN) and the pgserver wheel is missing"
+                "no PostgreSQL binaries found (install postgresql, or set PICKVS_PG_BIN) "
+                "and the pgserver wheel is missing"
             ) from exc
         self._pgserver = pgserver.get_server(str(self.data_dir), cleanup_mode="stop")
         uri: str = self._pgserver.get_uri()  # type: ignore[attr-defined]

@@ -27,8 +27,12 @@ async def process_sqs_batch(
         except Exception as exc:  # noqa: BLE001 - any failure of one record is reported, not raised
             reason = str(exc).splitlines()[0] if str(exc) else ""
             log.warning(
-                "%s: record %s failed (receive %s): %s: %s", consumer, record.get("messageId"),
-                record.get("attributes", {}).get("ApproximateReceiveCount", "?"), type(exc).__name__, reason,
+                "%s: record %s failed (receive %s): %s: %s",
+                consumer,
+                record.get("messageId"),
+                record.get("attributes", {}).get("ApproximateReceiveCount", "?"),
+                type(exc).__name__,
+                reason,
             )
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}, results

@@ -112,7 +112,9 @@ class EventSourceRunner:
         try:
             failed = failed_message_ids(await self.handler(event, LambdaContext(self.function_name)))
         except Exception:
-            log.exception("%s: handler raised; the whole batch of %d will be retried", self.function_name, len(messages))
+            log.exception(
+                "%s: handler raised; the whole batch of %d will be retried", self.function_name, len(messages)
+            )
             failed = {m["MessageId"] for m in messages}
         succeeded = [m for m in messages if m["MessageId"] not in failed]
         if succeeded:

@@ -1,4 +1,5 @@
-"""The SQS client factory: one client per process and event loop; only the endpoint differs between moto, LocalStack and AWS."""
+"""The SQS client factory: one client per process and event loop; only the endpoint differs between moto,
+LocalStack and AWS."""
 
 from __future__ import annotations
 

@@ -78,7 +78,9 @@ async def migrate(conn: asyncpg.Connection, migrations: list[Migration] | None =
                 await conn.execute(migration.sql)
                 await conn.execute(
                     "INSERT INTO schema_migration (version, name, checksum) VALUES ($1, $2, $3)",
-                    migration.version, migration.name, migration.checksum,
+                    migration.version,
+                    migration.name,
+                    migration.checksum,
                 )
             applied.append(migration)
         return applied

@@ -49,7 +49,9 @@ class User(SQLModel, table=True):
     total_wagered: Decimal = _num(14, 2)
     roi: Decimal | None = Field(
         default=None,
-        sa_column=Column(Numeric(12, 6), Computed("CASE WHEN total_wagered > 0 THEN round(total_units / total_wagered, 6) END")),
+        sa_column=Column(
+            Numeric(12, 6), Computed("CASE WHEN total_wagered > 0 THEN round(total_units / total_wagered, 6) END")
+        ),
     )
     wins: int = _int()
     losses: int = _int()

@@ -8,6 +8,7 @@ record. Endpoint logic lives in `endpoints.py` and never sees money or HTTP.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -215,10 +216,8 @@ class OddsApiSimulator:
         if kind == "503":
             return web.Response(status=503, text="Service Unavailable")
         # "timeout": hold the request longer than any sane client waits, as an overloaded upstream would.
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=self.timeout_hang_seconds)
-        except TimeoutError:
-            pass
         return web.Response(status=504, text="Gateway Timeout")
 
     def _with_usage(self, response: web.Response, last: int) -> web.Response:

@@ -94,5 +94,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser = subparsers.add_parser(name, help=text)
         parser.add_argument("--sport", action="append", help="a sport key (repeatable); default PICKVS_SPORTS")
         parser.set_defaults(handler=lambda args, job=job: _run_job(job, args))
-    subparsers.add_parser("quota", help="Odds API credits: used, remaining, cost per job, month projection") \
-        .set_defaults(handler=_quota)
+    subparsers.add_parser(
+        "quota", help="Odds API credits: used, remaining, cost per job, month projection"
+    ).set_defaults(handler=_quota)

@@ -17,7 +17,13 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, stop_before_delay, wait_exponential_jitter
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_exponential_jitter,
+)
 
 # The Odds API accepts commenceTimeFrom/To only as whole-second UTC with a trailing Z.
 _COMMENCE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -172,8 +178,9 @@ class OddsApiClient:
         """Make the call, retrying transient failures within the policy's bounds; raise OddsApiError otherwise."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.retry.max_attempts) | stop_before_delay(self.retry.max_seconds),
-            wait=wait_exponential_jitter(multiplier=self.retry.initial_wait, max=self.retry.max_wait,
-                                         jitter=self.retry.initial_wait),
+            wait=wait_exponential_jitter(
+                multiplier=self.retry.initial_wait, max=self.retry.max_wait, jitter=self.retry.initial_wait
+            ),
             retry=retry_if_exception_type(TransientApiError),
             sleep=self.sleep,
             reraise=True,
@@ -185,8 +192,9 @@ class OddsApiClient:
                 if before_attempt is not None:
                     await before_attempt(call)
                 response = await self._attempt(call, on_attempt)
-                return ApiResponse(response.body, response.requests_last, response.requests_used,
-                                   response.requests_remaining, attempts)
+                return ApiResponse(
+                    response.body, response.requests_last, response.requests_used, response.requests_remaining, attempts
+                )
         raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
 
     async def _attempt(self, call: ApiCall, on_attempt: OnAttempt | None) -> ApiResponse:
@@ -197,7 +205,8 @@ class OddsApiClient:
         error: str | None = None
         try:
             async with self.session.get(
-                url, params={**call.params, "apiKey": self.api_key},
+                url,
+                params={**call.params, "apiKey": self.api_key},
                 timeout=aiohttp.ClientTimeout(total=self.retry.timeout_seconds),
             ) as response:
                 status = response.status
@@ -206,7 +215,9 @@ class OddsApiClient:
                     try:
                         body = json.loads(await response.text(), parse_float=Decimal)
                     except ValueError:
-                        raise OddsApiError(f"{call.path} answered 200 with a body that is not JSON", status=status) from None
+                        raise OddsApiError(
+                            f"{call.path} answered 200 with a body that is not JSON", status=status
+                        ) from None
                     return ApiResponse(body, *usage)
                 text = await response.text()
                 raise _error_for(status, text, call)
@@ -222,8 +233,9 @@ class OddsApiClient:
             raise OddsApiError(f"{call.path}: cannot reach {self.base_url}: {error}") from exc
         finally:
             if on_attempt is not None:
-                await on_attempt(Attempt(call, status, *usage, error=error,
-                                         duration_ms=int((time.monotonic() - started) * 1000)))
+                await on_attempt(
+                    Attempt(call, status, *usage, error=error, duration_ms=int((time.monotonic() - started) * 1000))
+                )
 
 
 def _error_for(status: int, text: str, call: ApiCall) -> OddsApiError:
@@ -238,11 +250,15 @@ def _error_for(status: int, text: str, call: ApiCall) -> OddsApiError:
         pass
     where = f"{call.path} answered {status}"
     if status == 401 and error_code == "OUT_OF_USAGE_CREDITS":
-        return FatalApiError(f"{where}: the month's usage credits are exhausted ({message})",
-                             status=status, error_code=error_code)
+        return FatalApiError(
+            f"{where}: the month's usage credits are exhausted ({message})", status=status, error_code=error_code
+        )
     if status in (401, 403):
-        return FatalApiError(f"{where}: the API key is missing or invalid; check PICKVS_ODDS_API_KEY ({message})",
-                             status=status, error_code=error_code)
+        return FatalApiError(
+            f"{where}: the API key is missing or invalid; check PICKVS_ODDS_API_KEY ({message})",
+            status=status,
+            error_code=error_code,
+        )
     if status == 429 or status >= 500:
         return TransientApiError(f"{where}: {message}", status=status, error_code=error_code)
     return RequestRejected(f"{where}: {message}", status=status, error_code=error_code)

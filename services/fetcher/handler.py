@@ -42,8 +42,14 @@ class NotAScheduledEvent(ValueError):
 
 def parse_scheduled_event(event: Any) -> datetime:
     """Check an EventBridge scheduled event's shape and return its scheduled time."""
-    if not isinstance(event, dict) or event.get("detail-type") != "Scheduled Event" or event.get("source") != "aws.events":
-        raise NotAScheduledEvent("expected an EventBridge scheduled event (source aws.events, detail-type Scheduled Event)")
+    if (
+        not isinstance(event, dict)
+        or event.get("detail-type") != "Scheduled Event"
+        or event.get("source") != "aws.events"
+    ):
+        raise NotAScheduledEvent(
+            "expected an EventBridge scheduled event (source aws.events, detail-type Scheduled Event)"
+        )
     return parse_time(event.get("time"))
 
 
@@ -83,8 +89,13 @@ async def handle_fetch_closing(event: dict[str, Any], context: Any) -> dict[str,
     """Run the closing-line refresh for one scheduled event, if PICKVS_CLOSING_LINE_ENABLED is on."""
     scheduled = parse_scheduled_event(event)
     if not get_settings().closing_line_enabled:
-        return {"job": "fetch_closing", "ok": True, "credits": 0, "scheduled_for": scheduled.isoformat(),
-                "skipped": "the closing-line schedule is off (PICKVS_CLOSING_LINE_ENABLED=false)"}
+        return {
+            "job": "fetch_closing",
+            "ok": True,
+            "credits": 0,
+            "scheduled_for": scheduled.isoformat(),
+            "skipped": "the closing-line schedule is off (PICKVS_CLOSING_LINE_ENABLED=false)",
+        }
     report = await fetch_closing(await _deps())
     return {**report.as_dict(), "scheduled_for": scheduled.isoformat()}
 
@@ -107,7 +118,9 @@ def fetch_closing_handler(event: dict[str, Any], context: Any) -> dict[str, Any]
 HANDLERS = {"fetch_odds": handle_fetch_odds, "fetch_scores": handle_fetch_scores, "fetch_closing": handle_fetch_closing}
 
 
-def scheduled_event(*, rule_name: str, at: datetime, region: str = "us-east-1", account: str = "000000000000") -> dict[str, Any]:
+def scheduled_event(
+    *, rule_name: str, at: datetime, region: str = "us-east-1", account: str = "000000000000"
+) -> dict[str, Any]:
     """Build the event EventBridge sends when a schedule fires (the local scheduler sends the same shape)."""
     return {
         "version": "0",

@@ -65,10 +65,14 @@ class OddsApiTarget:
 
 
 def resolve_odds_api(settings: FetcherSettings) -> OddsApiTarget:
-    """Use the configured key and base URL; without a key, the simulator a running `make dev` recorded (never in prod)."""
+    """Use the configured key and base URL; without a key, the simulator a running `make dev` recorded (not prod)."""
     if settings.odds_api_key:
-        return OddsApiTarget(settings.odds_api_base_url, settings.odds_api_key,
-                             Budget(settings.odds_monthly_budget, settings.odds_budget_reserve), "PICKVS_ODDS_API_KEY")
+        return OddsApiTarget(
+            settings.odds_api_base_url,
+            settings.odds_api_key,
+            Budget(settings.odds_monthly_budget, settings.odds_budget_reserve),
+            "PICKVS_ODDS_API_KEY",
+        )
     if settings.env == "prod":
         raise OddsApiNotConfigured("PICKVS_ODDS_API_KEY is required in production")
     recorded = recorded_dev_env(settings.data_dir)
@@ -81,8 +85,9 @@ def resolve_odds_api(settings: FetcherSettings) -> OddsApiTarget:
     monthly = settings.odds_monthly_budget
     if "odds_monthly_budget" not in settings.model_fields_set and recorded.get("PICKVS_ODDS_MONTHLY_BUDGET"):
         monthly = int(recorded["PICKVS_ODDS_MONTHLY_BUDGET"])
-    return OddsApiTarget(base_url, key, Budget(monthly, min(settings.odds_budget_reserve, monthly)),
-                         "make dev simulator")
+    return OddsApiTarget(
+        base_url, key, Budget(monthly, min(settings.odds_budget_reserve, monthly)), "make dev simulator"
+    )
 
 
 def retry_policy(settings: FetcherSettings) -> RetryPolicy:
@@ -122,7 +127,9 @@ def new_http_session() -> aiohttp.ClientSession:
 
 
 @asynccontextmanager
-async def open_deps(settings: FetcherSettings, *, clock: Callable[[], datetime] = _utc_now) -> AsyncIterator[FetcherDeps]:
+async def open_deps(
+    settings: FetcherSettings, *, clock: Callable[[], datetime] = _utc_now
+) -> AsyncIterator[FetcherDeps]:
     """Open a pool, an SQS client and an HTTP session for one run (the CLI), and close them afterwards."""
     import aioboto3
 
@@ -179,8 +186,14 @@ class JobReport:
         return out
 
     def as_dict(self) -> dict[str, Any]:
-        return {"job": self.job, "started_at": self.started_at.isoformat(), "ok": self.ok, "credits": self.credits,
-                "aborted": self.aborted, "results": [asdict(r) for r in self.results]}
+        return {
+            "job": self.job,
+            "started_at": self.started_at.isoformat(),
+            "ok": self.ok,
+            "credits": self.credits,
+            "aborted": self.aborted,
+            "results": [asdict(r) for r in self.results],
+        }
 
 
 async def _run(report: JobReport, sports: list[str], stage: Callable[[str], Any]) -> JobReport:
@@ -212,14 +225,26 @@ async def fetch_odds(deps: FetcherDeps, *, job: str = FETCH_ODDS, window_hours: 
         games = normalize_events(listed.body)
         if not games.items:
             return StageResult(sport, "skipped", f"no game starts before {window_to:%Y-%m-%d %H:%M}Z: no paid call")
-        response = await ledger.call(deps.client, odds_call(
-            sport, regions=settings.odds_regions, markets=[str(m) for m in settings.odds_markets],
-            commence_from=now, commence_to=window_to,
-        ))
+        response = await ledger.call(
+            deps.client,
+            odds_call(
+                sport,
+                regions=settings.odds_regions,
+                markets=[str(m) for m in settings.odds_markets],
+                commence_from=now,
+                commence_to=window_to,
+            ),
+        )
         odds = normalize_odds(response.body, fetched_at=deps.clock(), markets=settings.odds_markets)
         result = await publish_events(deps.sqs, destination, odds.items, max_attempts=settings.publish_max_attempts)
-        return StageResult(sport, "published", f"{result.sent} games with odds to {settings.game_events_queue}",
-                           credits=response.requests_last or 0, published=result.sent, problems=odds.problems)
+        return StageResult(
+            sport,
+            "published",
+            f"{result.sent} games with odds to {settings.game_events_queue}",
+            credits=response.requests_last or 0,
+            published=result.sent,
+            problems=odds.problems,
+        )
 
     return await _run(JobReport(job, now), settings.sports, stage)
 
@@ -237,7 +262,8 @@ async def games_awaiting_results(pool: asyncpg.Pool, *, sport_key: str, now: dat
         FROM game WHERE sport_key = $1 AND status IN ('scheduled', 'live') AND commence_time <= $2
         ORDER BY commence_time, external_id
         """,
-        sport_key, now,
+        sport_key,
+        now,
     )
     return [GameInfo(**dict(row)) for row in rows]
 
@@ -260,18 +286,22 @@ async def fetch_scores(deps: FetcherDeps) -> JobReport:
         completed = {line.game.external_id for line in lines.items if line.completed}
         events: list[GameResultEvent] = [final_result(line) for line in lines.items if line.completed]
         events += [
-            void_result(game, reason=f"not completed {settings.void_after_hours} h after tip-off "
-                                     "(postponed or cancelled)")
+            void_result(
+                game, reason=f"not completed {settings.void_after_hours} h after tip-off (postponed or cancelled)"
+            )
             for game in awaiting
             if game.commence_time < void_before and game.external_id not in completed
         ]
         result = await publish_events(deps.sqs, destination, events, max_attempts=settings.publish_max_attempts)
         voided = len(events) - len(completed)
         return StageResult(
-            sport, "published",
+            sport,
+            "published",
             f"daysFrom={days_from} for {len(awaiting)} awaiting games: {len(completed)} final, {voided} void "
             f"to {settings.score_events_queue}",
-            credits=response.requests_last or 0, published=result.sent, problems=lines.problems,
+            credits=response.requests_last or 0,
+            published=result.sent,
+            problems=lines.problems,
         )
 
     return await _run(JobReport(FETCH_SCORES, now), settings.sports, stage)

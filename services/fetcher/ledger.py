@@ -82,7 +82,9 @@ async def month_usage(conn: asyncpg.Connection | asyncpg.Pool, *, base_url: str,
                 ORDER BY called_at DESC, id DESC LIMIT 1) AS api_remaining
         FROM month
         """,
-        base_url, start, end,
+        base_url,
+        start,
+        end,
     )
     return MonthUsage(start, row["spent"], row["api_used"], row["api_remaining"], row["calls"], row["paid_calls"])
 
@@ -121,9 +123,18 @@ class CreditLedger:
                                        requests_used, requests_remaining, error, duration_ms, base_url)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             """,
-            self.clock(), self.job, attempt.call.endpoint, attempt.call.sport_key, attempt.call.params,
-            attempt.status_code, attempt.requests_last, attempt.requests_used, attempt.requests_remaining,
-            attempt.error, attempt.duration_ms, self.base_url,
+            self.clock(),
+            self.job,
+            attempt.call.endpoint,
+            attempt.call.sport_key,
+            attempt.call.params,
+            attempt.status_code,
+            attempt.requests_last,
+            attempt.requests_used,
+            attempt.requests_remaining,
+            attempt.error,
+            attempt.duration_ms,
+            self.base_url,
         )
 
     async def call(self, client: OddsApiClient, call: ApiCall) -> ApiResponse:

@@ -63,8 +63,12 @@ def game_info(raw: Any) -> GameInfo:
         raise NormalizationError(f"expected a game object, got {type(raw).__name__}")
     try:
         return GameInfo(
-            external_id=raw["id"], sport_key=raw["sport_key"], sport_title=raw.get("sport_title"),
-            home_team=raw["home_team"], away_team=raw["away_team"], commence_time=parse_time(raw["commence_time"]),
+            external_id=raw["id"],
+            sport_key=raw["sport_key"],
+            sport_title=raw.get("sport_title"),
+            home_team=raw["home_team"],
+            away_team=raw["away_team"],
+            commence_time=parse_time(raw["commence_time"]),
         )
     except KeyError as exc:
         raise NormalizationError(f"game without {exc.args[0]!r}") from None
@@ -217,8 +221,13 @@ def final_result(line: ScoreLine) -> GameResultEvent:
     """Build the final-result event of a completed game."""
     if not line.completed or line.home_score is None or line.away_score is None:
         raise ValueError(f"game {line.game.external_id} is not completed")
-    return GameResultEvent(game=line.game, outcome="final", home_score=line.home_score, away_score=line.away_score,
-                           last_update=line.last_update)
+    return GameResultEvent(
+        game=line.game,
+        outcome="final",
+        home_score=line.home_score,
+        away_score=line.away_score,
+        last_update=line.last_update,
+    )
 
 
 def void_result(game: GameInfo, *, reason: str) -> GameResultEvent:

@@ -73,7 +73,7 @@ async def publish_events(
     retry_wait: float = 0.2,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> PublishResult:
-    """Send every event to the queue, retrying the entries a batch reports as Failed; raise PublishError if any remain."""
+    """Send every event, retrying the entries a batch reports as Failed; raise PublishError if any remain."""
     pending = [_entry(i, event) for i, event in enumerate(events)]
     calls = 0
     sent = 0
@@ -85,7 +85,7 @@ async def publish_events(
             calls += 1
             try:
                 response = await sqs.send_message_batch(QueueUrl=queue_url, Entries=batch)
-            except Exception as exc:  # the whole call failed (network, throttling): every entry is retried
+            except Exception as exc:  # noqa: BLE001 - the whole call failed (network, throttling): every entry is retried
                 log.warning("SendMessageBatch to %s failed (attempt %d): %s", queue_url, attempt, exc)
                 failed.extend(batch)
                 reasons.append(str(exc))
@@ -95,7 +95,9 @@ async def publish_events(
                 reasons.append(f"{failure.get('Code')}: {failure.get('Message')}")
                 if failure.get("SenderFault"):
                     # The entry itself is wrong; sending it again gives the same answer.
-                    raise PublishError(f"SQS refused event {failure['Id']}: {failure.get('Code')} {failure.get('Message')}")
+                    raise PublishError(
+                        f"SQS refused event {failure['Id']}: {failure.get('Code')} {failure.get('Message')}"
+                    )
                 failed.append(by_id[failure["Id"]])
         if not failed:
             return PublishResult(sent=sent, calls=calls)

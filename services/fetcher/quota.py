@@ -57,8 +57,9 @@ class QuotaReport:
         return self.usage.effective_spent + sum(c.left_this_month for c in self.costs if c.enabled)
 
 
-async def quota_report(pool: asyncpg.Pool, *, settings: FetcherSettings, target: OddsApiTarget,
-                       now: datetime) -> QuotaReport:
+async def quota_report(
+    pool: asyncpg.Pool, *, settings: FetcherSettings, target: OddsApiTarget, now: datetime
+) -> QuotaReport:
     """Gather the month's usage and each schedule's cost."""
     usage = await month_usage(pool, base_url=target.base_url, now=now)
     month_end = next_month_start(now)
@@ -66,36 +67,50 @@ async def quota_report(pool: asyncpg.Pool, *, settings: FetcherSettings, target:
     for schedule in SCHEDULES:
         per_sport = SCORES_COST if schedule.job == FETCH_SCORES else settings.odds_call_cost
         cron = Cron.parse(schedule.expression)
-        costs.append(JobCost(
-            schedule, schedule.enabled(settings), per_sport * len(settings.sports),
-            runs_left=len(cron.firings_between(now, month_end)),
-            runs_in_30_days=len(cron.firings_between(usage.month_start, usage.month_start + _DAYS_30)),
-        ))
-    return QuotaReport(target, now, usage, costs, list(settings.sports), len(settings.odds_markets),
-                       len(settings.odds_regions))
+        costs.append(
+            JobCost(
+                schedule,
+                schedule.enabled(settings),
+                per_sport * len(settings.sports),
+                runs_left=len(cron.firings_between(now, month_end)),
+                runs_in_30_days=len(cron.firings_between(usage.month_start, usage.month_start + _DAYS_30)),
+            )
+        )
+    return QuotaReport(
+        target, now, usage, costs, list(settings.sports), len(settings.odds_markets), len(settings.odds_regions)
+    )
 
 
 def render(report: QuotaReport) -> list[str]:
     """Format the report for a terminal."""
     budget, usage = report.target.budget, report.usage
     month = f"{usage.month_start:%B %Y}"
-    api = (f"the API reports {usage.api_used} used, {usage.api_remaining} remaining" if usage.api_used is not None
-           else "no response from the API yet this month")
+    api = (
+        f"the API reports {usage.api_used} used, {usage.api_remaining} remaining"
+        if usage.api_used is not None
+        else "no response from the API yet this month"
+    )
     lines = [
         f"Odds API credits for {month} (UTC) at {report.target.base_url} ({report.target.source})",
         f"  used       {usage.effective_spent:5d}  (ledger: {usage.spent} credits in {usage.calls} calls, "
         f"{usage.paid_calls} paid; {api})",
         f"  remaining  {report.remaining:5d}  (budget {budget.monthly} - reserve {budget.reserve} - used "
         f"{usage.effective_spent})",
-        f"cost per run ({len(report.sports)} sport{'s' if len(report.sports) != 1 else ''}: {', '.join(report.sports)})",
+        f"cost per run ({len(report.sports)} sport{'s' if len(report.sports) != 1 else ''}: "
+        f"{', '.join(report.sports)})",
     ]
     for cost in report.costs:
-        why = ("daysFrom look-back; 0 when no game awaits a result" if cost.schedule.job == FETCH_SCORES
-               else f"{report.markets} markets x {report.regions} region{'s' if report.regions != 1 else ''}; "
-                    "0 when no game starts in the window")
+        why = (
+            "daysFrom look-back; 0 when no game awaits a result"
+            if cost.schedule.job == FETCH_SCORES
+            else f"{report.markets} markets x {report.regions} region{'s' if report.regions != 1 else ''}; "
+            "0 when no game starts in the window"
+        )
         state = "on" if cost.enabled else "off"
-        lines.append(f"  {cost.schedule.job.replace('_', '-'):14s} {cost.schedule.expression:22s} "
-                     f"{cost.per_run:3d} credits  {state:3s}  ({why})")
+        lines.append(
+            f"  {cost.schedule.job.replace('_', '-'):14s} {cost.schedule.expression:22s} "
+            f"{cost.per_run:3d} credits  {state:3s}  ({why})"
+        )
     enabled = [c for c in report.costs if c.enabled]
     terms = " + ".join(f"{c.runs_left} x {c.per_run}" for c in enabled)
     verdict = "within" if report.projected <= budget.spendable else "OVER"
@@ -108,7 +123,8 @@ def render(report: QuotaReport) -> list[str]:
     for cost in report.costs:
         if not cost.enabled:
             lines.append(
-                f"  turning {cost.schedule.job.replace('_', '-')} on would add at most {cost.left_this_month} this month "
+                f"  turning {cost.schedule.job.replace('_', '-')} on would add at most {cost.left_this_month} "
+                f"this month "
                 f"({cost.runs_left} runs x {cost.per_run}) and {cost.per_30_days} in a 30-day month; "
                 "the budget guard still stops every paid call at the budget"
             )

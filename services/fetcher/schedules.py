@@ -37,13 +37,25 @@ class Schedule:
 
 
 SCHEDULES: tuple[Schedule, ...] = (
-    Schedule("pickvs-fetch-odds", FETCH_ODDS, "cron(0 15 * * ? *)",
-             "Price the games starting in the next 24 h (skips the paid call when none do)"),
-    Schedule("pickvs-fetch-scores", FETCH_SCORES, "cron(0 10 * * ? *)",
-             "Fetch results of the games past tip-off (skips the paid call when none await one)"),
-    Schedule("pickvs-fetch-closing", FETCH_CLOSING, "cron(40 22 * * ? *)",
-             "Refresh odds before the first tip-off so the closing line is real (PICKVS_CLOSING_LINE_ENABLED)",
-             optional=True),
+    Schedule(
+        "pickvs-fetch-odds",
+        FETCH_ODDS,
+        "cron(0 15 * * ? *)",
+        "Price the games starting in the next 24 h (skips the paid call when none do)",
+    ),
+    Schedule(
+        "pickvs-fetch-scores",
+        FETCH_SCORES,
+        "cron(0 10 * * ? *)",
+        "Fetch results of the games past tip-off (skips the paid call when none await one)",
+    ),
+    Schedule(
+        "pickvs-fetch-closing",
+        FETCH_CLOSING,
+        "cron(40 22 * * ? *)",
+        "Refresh odds before the first tip-off so the closing line is real (PICKVS_CLOSING_LINE_ENABLED)",
+        optional=True,
+    ),
 )
 
 
@@ -56,11 +68,22 @@ class CronError(ValueError):
     """An expression EventBridge would not accept, or one using a feature this parser does not support."""
 
 
-_MONTHS = {name: i for i, name in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), start=1)}
+_MONTHS = {
+    name: i
+    for i, name in enumerate(
+        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1
+    )
+}
 # EventBridge numbers days of the week 1 (SUN) to 7 (SAT).
-_WEEKDAYS = {name: i for i, name in enumerate("SUN MON TUE WED THU FRI SAT".split(), start=1)}
-_FIELDS = (("minutes", 0, 59, {}), ("hours", 0, 23, {}), ("day-of-month", 1, 31, {}), ("month", 1, 12, _MONTHS),
-           ("day-of-week", 1, 7, _WEEKDAYS), ("year", 1970, 2199, {}))
+_WEEKDAYS = {name: i for i, name in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)}
+_FIELDS = (
+    ("minutes", 0, 59, {}),
+    ("hours", 0, 23, {}),
+    ("day-of-month", 1, 31, {}),
+    ("month", 1, 12, _MONTHS),
+    ("day-of-week", 1, 7, _WEEKDAYS),
+    ("year", 1970, 2199, {}),
+)
 
 
 def _value(text: str, names: dict[str, int], name: str) -> int:
@@ -121,15 +144,20 @@ class Cron:
             raise CronError(f"{expression!r}: exactly one of day-of-month and day-of-week must be '?'")
         fields = [_parse_field(text, *spec) for text, spec in zip(parts, _FIELDS, strict=True)]
         minutes, hours = fields[0], fields[1]
-        return cls(minutes if minutes is not None else frozenset(range(60)),
-                   hours if hours is not None else frozenset(range(24)), *fields[2:])
+        return cls(
+            minutes if minutes is not None else frozenset(range(60)),
+            hours if hours is not None else frozenset(range(24)),
+            *fields[2:],
+        )
 
     def _day_matches(self, day: datetime) -> bool:
         weekday = day.isoweekday() % 7 + 1  # Monday=1…Sunday=7 → SUN=1…SAT=7
-        return ((self.days is None or day.day in self.days)
-                and (self.months is None or day.month in self.months)
-                and (self.weekdays is None or weekday in self.weekdays)
-                and (self.years is None or day.year in self.years))
+        return (
+            (self.days is None or day.day in self.days)
+            and (self.months is None or day.month in self.months)
+            and (self.weekdays is None or weekday in self.weekdays)
+            and (self.years is None or day.year in self.years)
+        )
 
     def next_after(self, moment: datetime) -> datetime | None:
         """Return the first firing time strictly after `moment` (None if it never fires again within 5 years)."""

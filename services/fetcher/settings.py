@@ -59,7 +59,9 @@ class FetcherSettings(BaseAppSettings):
         if self.odds_budget_reserve > self.odds_monthly_budget:
             raise ValueError("PICKVS_ODDS_BUDGET_RESERVE cannot exceed PICKVS_ODDS_MONTHLY_BUDGET")
         if self.env == "prod" and not self.odds_api_key:
-            raise ValueError("PICKVS_ODDS_API_KEY is required when PICKVS_ENV=prod (production never uses the simulator)")
+            raise ValueError(
+                "PICKVS_ODDS_API_KEY is required when PICKVS_ENV=prod (production never uses the simulator)"
+            )
         return self
 
     @property

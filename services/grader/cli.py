@@ -55,9 +55,11 @@ def _format_totals(t: Totals) -> str:
 
 
 def _format_difference(d: TotalsDifference) -> str:
-    return (f"  {d.username} (id {d.user_id})\n"
-            f"    stored:     {_format_totals(d.stored)}\n"
-            f"    recomputed: {_format_totals(d.recomputed)}")
+    return (
+        f"  {d.username} (id {d.user_id})\n"
+        f"    stored:     {_format_totals(d.stored)}\n"
+        f"    recomputed: {_format_totals(d.recomputed)}"
+    )
 
 
 async def _recompute(settings: GraderSettings, *, fix: bool) -> list[TotalsDifference]:
@@ -100,8 +102,10 @@ async def _list(settings: GraderSettings, queue: str) -> int:
     for letter in letters:
         sent = letter.sent_at.isoformat(timespec="seconds") if letter.sent_at else "?"
         first = letter.first_received_at.isoformat(timespec="seconds") if letter.first_received_at else "?"
-        print(f"- {letter.message_id}  received {letter.receive_count}x  sent {sent}  first received {first}\n"
-              f"  {letter.summary}\n  why: {letter.problem}")
+        print(
+            f"- {letter.message_id}  received {letter.receive_count}x  sent {sent}  first received {first}\n"
+            f"  {letter.summary}\n  why: {letter.problem}"
+        )
     return 0
 
 
@@ -114,12 +118,20 @@ async def _redrive(settings: GraderSettings, queue: str) -> int:
 
 async def _ingest_waiting(settings: GraderSettings, max_batches: int) -> tuple[int, int]:
     async with _pool(settings) as pool, _sqs(settings) as client:
+
         async def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             return await process_records(event, pool=pool, reference_bookmaker=settings.consensus_reference_bookmaker)
 
         url = (await client.get_queue_url(QueueName=settings.game_events_queue))["QueueUrl"]
-        runner = EventSourceRunner(client, url, handler, function_name="ingest", wait_seconds=0,
-                                   region=settings.aws_region, retry_delay_seconds=5)
+        runner = EventSourceRunner(
+            client,
+            url,
+            handler,
+            function_name="ingest",
+            wait_seconds=0,
+            region=settings.aws_region,
+            retry_delay_seconds=5,
+        )
         results = await runner.drain(max_polls=max_batches)
     return sum(r.deleted for r in results), sum(r.failed for r in results)
 
@@ -143,8 +155,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     grade = subparsers.add_parser("grade", help="grading repair tools")
     mode = grade.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--recompute", action="store_true",
-                      help="rebuild every player's totals from their graded picks; exit 1 if any had to be fixed")
+    mode.add_argument(
+        "--recompute",
+        action="store_true",
+        help="rebuild every player's totals from their graded picks; exit 1 if any had to be fixed",
+    )
     grade.add_argument("--dry-run", action="store_true", help="with --recompute: report differences, fix nothing")
     grade.set_defaults(handler=_run_grade)
 

@@ -94,7 +94,7 @@ def result_checker(pool: asyncpg.Pool) -> Checker:
                     await apply_result_in(conn, event, now=datetime.now(UTC))
                 finally:
                     await tx.rollback()
-        except Exception as exc:  # any failure is the answer we were asked for
+        except Exception as exc:  # noqa: BLE001 - any failure is the answer we were asked for
             return f"settling fails: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         return "settles now: safe to redrive"
 
@@ -103,14 +103,18 @@ def result_checker(pool: asyncpg.Pool) -> Checker:
 
 async def _receive(client: Any, url: str) -> list[dict[str, Any]]:
     response = await client.receive_message(
-        QueueUrl=url, MaxNumberOfMessages=_BATCH, WaitTimeSeconds=0, VisibilityTimeout=_HIDE_SECONDS,
-        AttributeNames=["All"], MessageAttributeNames=["All"],
+        QueueUrl=url,
+        MaxNumberOfMessages=_BATCH,
+        WaitTimeSeconds=0,
+        VisibilityTimeout=_HIDE_SECONDS,
+        AttributeNames=["All"],
+        MessageAttributeNames=["All"],
     )
     return response.get("Messages", [])
 
 
 async def _depth(client: Any, url: str) -> int:
-    attributes = (await client.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]))
+    attributes = await client.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
     return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
 
 
@@ -126,21 +130,25 @@ async def list_dead_letters(client: Any, queue_name: str, *, check: Checker | No
         for start in range(0, len(received), _BATCH):
             await client.change_message_visibility_batch(
                 QueueUrl=url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
-                         for i, m in enumerate(received[start:start + _BATCH])],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                    for i, m in enumerate(received[start : start + _BATCH])
+                ],
             )
     letters = []
     for message in received:
         attributes = message.get("Attributes", {})
-        letters.append(DeadLetter(
-            message_id=message["MessageId"],
-            # This listing's own receive is not one of the failures.
-            receive_count=max(0, int(attributes.get("ApproximateReceiveCount", "1")) - 1),
-            sent_at=_ms(attributes.get("SentTimestamp")),
-            first_received_at=_ms(attributes.get("ApproximateFirstReceiveTimestamp")),
-            summary=summarize(message["Body"]),
-            problem=await check(message["Body"]) if check else "",
-        ))
+        letters.append(
+            DeadLetter(
+                message_id=message["MessageId"],
+                # This listing's own receive is not one of the failures.
+                receive_count=max(0, int(attributes.get("ApproximateReceiveCount", "1")) - 1),
+                sent_at=_ms(attributes.get("SentTimestamp")),
+                first_received_at=_ms(attributes.get("ApproximateFirstReceiveTimestamp")),
+                summary=summarize(message["Body"]),
+                problem=await check(message["Body"]) if check else "",
+            )
+        )
     return letters
 
 
@@ -155,8 +163,11 @@ async def redrive(client: Any, queue_name: str) -> int:
         sent = await client.send_message_batch(
             QueueUrl=source,
             Entries=[
-                {"Id": str(i), "MessageBody": m["Body"],
-                 **({"MessageAttributes": m["MessageAttributes"]} if m.get("MessageAttributes") else {})}
+                {
+                    "Id": str(i),
+                    "MessageBody": m["Body"],
+                    **({"MessageAttributes": m["MessageAttributes"]} if m.get("MessageAttributes") else {}),
+                }
                 for i, m in enumerate(batch)
             ],
         )

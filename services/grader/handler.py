@@ -28,8 +28,13 @@ async def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         event, lambda body: apply_result(pool, parse_game_result_event(body)), consumer="grader"
     )
     for result in results:
-        log.info("grader: game %s %s (%d picks written, %d regraded)",
-                 result.game_id, result.action, result.picks_written, result.picks_regraded)
+        log.info(
+            "grader: game %s %s (%d picks written, %d regraded)",
+            result.game_id,
+            result.action,
+            result.picks_written,
+            result.picks_regraded,
+        )
     return response
 
 

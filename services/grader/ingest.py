@@ -56,7 +56,9 @@ def _odds_rows(event: GameOddsEvent) -> _Rows:
     return rows
 
 
-def consensus_rows(event: GameOddsEvent, *, reference_bookmaker: str) -> list[tuple[str, str, int, Decimal | None, str, int]]:
+def consensus_rows(
+    event: GameOddsEvent, *, reference_bookmaker: str
+) -> list[tuple[str, str, int, Decimal | None, str, int]]:
     """Return (market, selection, price, point, bookmaker, bookmaker_count) of the consensus line of each market."""
     out = []
     for market in Market:
@@ -75,8 +77,16 @@ def consensus_rows(event: GameOddsEvent, *, reference_bookmaker: str) -> list[tu
         if chosen is None:
             continue
         for selection in MARKET_SELECTIONS[market]:
-            out.append((str(market), str(selection), chosen.prices[selection], chosen.points.get(selection),
-                        chosen.bookmaker, len(quotes)))
+            out.append(
+                (
+                    str(market),
+                    str(selection),
+                    chosen.prices[selection],
+                    chosen.points.get(selection),
+                    chosen.bookmaker,
+                    len(quotes),
+                )
+            )
     return out
 
 
@@ -89,14 +99,21 @@ async def ingest_game_odds(
         claimed = await conn.fetchval(
             "INSERT INTO processed_event (event_id, event_type, consumer) VALUES ($1, $2, $3) "
             "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-            event.event_id, event.event_type, CONSUMER,
+            event.event_id,
+            event.event_type,
+            CONSUMER,
         )
         if claimed is None:
             return IngestResult(None, "duplicate")
         await conn.execute(
             "INSERT INTO game (external_id, sport_key, sport_title, home_team, away_team, commence_time) "
             "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (external_id) DO NOTHING",
-            game.external_id, game.sport_key, game.sport_title, game.home_team, game.away_team, game.commence_time,
+            game.external_id,
+            game.sport_key,
+            game.sport_title,
+            game.home_team,
+            game.away_team,
+            game.commence_time,
         )
         # The row lock serializes every event of this game, so the comparisons below cannot race.
         stored = await conn.fetchrow(
@@ -124,24 +141,39 @@ async def ingest_game_odds(
             await conn.execute(
                 "UPDATE game SET sport_title = $2, home_team = $3, away_team = $4, commence_time = $5, "
                 "odds_fetched_at = $6, updated_at = now() WHERE id = $1",
-                game_id, game.sport_title, game.home_team, game.away_team, game.commence_time, event.fetched_at,
+                game_id,
+                game.sport_title,
+                game.home_team,
+                game.away_team,
+                game.commence_time,
+                event.fetched_at,
             )
         kind_names = [str(kind) for kind in kinds]
-        await conn.execute("DELETE FROM odds WHERE game_id = $1 AND snapshot_kind = ANY($2::text[])", game_id, kind_names)
+        await conn.execute(
+            "DELETE FROM odds WHERE game_id = $1 AND snapshot_kind = ANY($2::text[])", game_id, kind_names
+        )
         await conn.execute(
             "DELETE FROM market_line WHERE game_id = $1 AND snapshot_kind = ANY($2::text[])", game_id, kind_names
         )
         rows = _odds_rows(event)
         await conn.execute(
             """
-            INSERT INTO odds (game_id, snapshot_kind, bookmaker, market, selection, price, point, last_update, fetched_at)
+            INSERT INTO odds (game_id, snapshot_kind, bookmaker, market, selection, price, point, last_update,
+                              fetched_at)
             SELECT $1, k.kind, r.bookmaker, r.market, r.selection, r.price, r.point, r.last_update, $2
             FROM unnest($3::text[]) AS k(kind)
             CROSS JOIN unnest($4::text[], $5::text[], $6::text[], $7::int[], $8::numeric[], $9::timestamptz[])
                 AS r(bookmaker, market, selection, price, point, last_update)
             """,
-            game_id, event.fetched_at, kind_names,
-            rows.bookmaker, rows.market, rows.selection, rows.price, rows.point, rows.last_update,
+            game_id,
+            event.fetched_at,
+            kind_names,
+            rows.bookmaker,
+            rows.market,
+            rows.selection,
+            rows.price,
+            rows.point,
+            rows.last_update,
         )
         lines = consensus_rows(event, reference_bookmaker=reference_bookmaker)
         columns = [list(column) for column in zip(*lines, strict=True)] if lines else [[] for _ in range(6)]
@@ -154,7 +186,10 @@ async def ingest_game_odds(
             CROSS JOIN unnest($4::text[], $5::text[], $6::int[], $7::numeric[], $8::text[], $9::int[])
                 AS l(market, selection, price, point, bookmaker, bookmaker_count)
             """,
-            game_id, event.fetched_at, kind_names, *columns,
+            game_id,
+            event.fetched_at,
+            kind_names,
+            *columns,
         )
         await conn.execute("UPDATE data_version SET version = version + 1, bumped_at = now() WHERE scope = 'board'")
         return IngestResult(game_id, "applied", current_replaced=newer, closing_replaced=becomes_closing)

@@ -32,16 +32,20 @@ async def process_records(event: dict[str, Any], *, pool: asyncpg.Pool, referenc
     actions = Counter(result.action for result in results)
     if response["batchItemFailures"]:
         actions["failed"] = len(response["batchItemFailures"])
-    log.info("ingest: %d records: %s", len(event.get("Records", [])),
-             ", ".join(f"{n} {action}" for action, n in sorted(actions.items())))
+    log.info(
+        "ingest: %d records: %s",
+        len(event.get("Records", [])),
+        ", ".join(f"{n} {action}" for action, n in sorted(actions.items())),
+    )
     return response
 
 
 async def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Apply an SQS batch of game events with this container's pool."""
     settings = get_settings()
-    return await process_records(event, pool=await get_pool(settings),
-                                 reference_bookmaker=settings.consensus_reference_bookmaker)
+    return await process_records(
+        event, pool=await get_pool(settings), reference_bookmaker=settings.consensus_reference_bookmaker
+    )
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -215,8 +215,15 @@ async def _settle(
     # docs/decisions.md). This transaction only; a settlement this size hashes about 100 MB.
     await conn.execute(f"SET LOCAL work_mem = '{_WORK_MEM}'")
     row = await conn.fetchrow(
-        _SETTLE_SQL, game_id, event.outcome == "void", event.home_score, event.away_score, now, event.event_id,
-        reason, pending_only,
+        _SETTLE_SQL,
+        game_id,
+        event.outcome == "void",
+        event.home_score,
+        event.away_score,
+        now,
+        event.event_id,
+        reason,
+        pending_only,
     )
     assert row is not None
     return row["written"], row["regraded"], row["users"]
@@ -226,7 +233,12 @@ async def apply_result_in(conn: asyncpg.Connection, event: GameResultEvent, *, n
     """Apply one result event inside the caller's transaction (the DLQ check uses it to dry-run a message)."""
     game = event.game
     await conn.execute(
-        _UPSERT_GAME_SQL, game.external_id, game.sport_key, game.sport_title, game.home_team, game.away_team,
+        _UPSERT_GAME_SQL,
+        game.external_id,
+        game.sport_key,
+        game.sport_title,
+        game.home_team,
+        game.away_team,
         game.commence_time,
     )
     # Every event for this game waits here for the one before it: the decision below reads a settled state.
@@ -264,8 +276,15 @@ async def apply_result_in(conn: asyncpg.Connection, event: GameResultEvent, *, n
         held_status=held["status"], held_home=held["home_score"], held_away=held["away_score"], event=event
     )
     await conn.execute(
-        _APPLY_GAME_SQL, game_id, event.outcome, event.home_score, event.away_score, event.last_update, now,
-        event.reason, event.event_id,
+        _APPLY_GAME_SQL,
+        game_id,
+        event.outcome,
+        event.home_score,
+        event.away_score,
+        event.last_update,
+        now,
+        event.reason,
+        event.event_id,
     )
     written, regraded, users = await _settle(
         conn, game_id=game_id, event=event, now=now, reason=reason, pending_only=False

@@ -68,8 +68,14 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 class ResponseCache:
     """One instance's cache: the data versions it last read and an LRU of serialized responses."""
 
-    def __init__(self, *, max_entries: int = 1024, version_ttl_seconds: float = 1.0, max_age_seconds: int = 15,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        max_entries: int = 1024,
+        version_ttl_seconds: float = 1.0,
+        max_age_seconds: int = 15,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_entries = max_entries
         self.version_ttl_seconds = version_ttl_seconds
         self.max_age_seconds = max_age_seconds
@@ -145,8 +151,9 @@ class ResponseCache:
         self._entries.move_to_end(cache_key)
         return entry
 
-    async def _build(self, cache_key: tuple[object, ...], current: DataVersion,
-                     build: Callable[[DataVersion], Awaitable[BaseModel]]) -> _Entry:
+    async def _build(
+        self, cache_key: tuple[object, ...], current: DataVersion, build: Callable[[DataVersion], Awaitable[BaseModel]]
+    ) -> _Entry:
         pending = self._building.get(cache_key)
         if pending is not None:
             try:

@@ -21,8 +21,15 @@ class DomainError(Exception):
     status_code = status.HTTP_400_BAD_REQUEST
     code = "bad_request"
 
-    def __init__(self, message: str, *, details: Any = None, headers: dict[str, str] | None = None,
-                 code: str | None = None, status_code: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+        code: str | None = None,
+        status_code: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
@@ -75,9 +82,17 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-_DESCRIPTIONS = {400: "Bad request", 401: "Missing, invalid or expired token", 403: "Forbidden", 404: "Not found",
-                 409: "Conflict with the current state", 413: "Request body too large", 415: "Unsupported media type",
-                 422: "The request is not valid", 429: "Too many attempts; see Retry-After"}
+_DESCRIPTIONS = {
+    400: "Bad request",
+    401: "Missing, invalid or expired token",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict with the current state",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "The request is not valid",
+    429: "Too many attempts; see Retry-After",
+}
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -97,9 +112,18 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": jsonable_encoder(details)}}
 
 
-_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-               406: "not_acceptable", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
-               429: "rate_limited"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -111,9 +135,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
-        ]
+        details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
         return JSONResponse(error_body("invalid_request", "The request is not valid.", details), 422)
 
     @app.exception_handler(StarletteHTTPException)

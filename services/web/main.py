@@ -32,8 +32,12 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     """Create the app; tests pass their own settings, `uvicorn --factory` uses the environment's."""
     settings = settings or get_settings()
-    app = FastAPI(title="PickVs API", version="1.0.0", lifespan=_lifespan,
-                  description="Pick sides of today's games at real odds; climb the leaderboard.")
+    app = FastAPI(
+        title="PickVs API",
+        version="1.0.0",
+        lifespan=_lifespan,
+        description="Pick sides of today's games at real odds; climb the leaderboard.",
+    )
     app.state.settings = settings
     install_error_handlers(app)
     # Added before CORS so CORS wraps it: a 413 still carries the CORS headers a browser needs to read it.

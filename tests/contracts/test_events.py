@@ -24,8 +24,14 @@ from contracts.markets import Market, Selection
 from pickvs.settings import PROJECT_ROOT
 
 TIP = datetime(2026, 11, 25, 0, 30, tzinfo=UTC)
-GAME = GameInfo(external_id="e1", sport_key="basketball_nba", sport_title="NBA",
-                home_team="Boston Celtics", away_team="New York Knicks", commence_time=TIP)
+GAME = GameInfo(
+    external_id="e1",
+    sport_key="basketball_nba",
+    sport_title="NBA",
+    home_team="Boston Celtics",
+    away_team="New York Knicks",
+    commence_time=TIP,
+)
 
 
 def _odds_event(fetched_at: datetime, home_price: int = -150) -> GameOddsEvent:
@@ -34,17 +40,37 @@ def _odds_event(fetched_at: datetime, home_price: int = -150) -> GameOddsEvent:
         game=GAME,
         fetched_at=fetched_at,
         bookmakers=(
-            BookmakerOdds(key="draftkings", title="DraftKings", last_update=seen, markets=(
-                MarketQuote(market=Market.H2H, last_update=seen, outcomes=(
-                    OutcomePrice(selection=Selection.HOME, price=home_price),
-                    OutcomePrice(selection=Selection.AWAY, price=130))),
-                MarketQuote(market=Market.SPREADS, last_update=seen, outcomes=(
-                    OutcomePrice(selection=Selection.HOME, price=-110, point=Decimal("-3.5")),
-                    OutcomePrice(selection=Selection.AWAY, price=-110, point=Decimal("3.5")))),
-                MarketQuote(market=Market.TOTALS, last_update=seen, outcomes=(
-                    OutcomePrice(selection=Selection.OVER, price=-105, point=Decimal("221.5")),
-                    OutcomePrice(selection=Selection.UNDER, price=-115, point=Decimal("221.5")))),
-            )),
+            BookmakerOdds(
+                key="draftkings",
+                title="DraftKings",
+                last_update=seen,
+                markets=(
+                    MarketQuote(
+                        market=Market.H2H,
+                        last_update=seen,
+                        outcomes=(
+                            OutcomePrice(selection=Selection.HOME, price=home_price),
+                            OutcomePrice(selection=Selection.AWAY, price=130),
+                        ),
+                    ),
+                    MarketQuote(
+                        market=Market.SPREADS,
+                        last_update=seen,
+                        outcomes=(
+                            OutcomePrice(selection=Selection.HOME, price=-110, point=Decimal("-3.5")),
+                            OutcomePrice(selection=Selection.AWAY, price=-110, point=Decimal("3.5")),
+                        ),
+                    ),
+                    MarketQuote(
+                        market=Market.TOTALS,
+                        last_update=seen,
+                        outcomes=(
+                            OutcomePrice(selection=Selection.OVER, price=-105, point=Decimal("221.5")),
+                            OutcomePrice(selection=Selection.UNDER, price=-115, point=Decimal("221.5")),
+                        ),
+                    ),
+                ),
+            ),
         ),
     )
 
@@ -58,8 +84,9 @@ def test_the_same_prices_fetched_twice_have_the_same_event_id() -> None:
 
 def test_a_score_correction_is_a_new_event_and_a_repeat_is_not() -> None:
     final = GameResultEvent(game=GAME, outcome="final", home_score=101, away_score=99, last_update=TIP)
-    repeat = GameResultEvent(game=GAME, outcome="final", home_score=101, away_score=99,
-                             last_update=TIP + timedelta(minutes=5))
+    repeat = GameResultEvent(
+        game=GAME, outcome="final", home_score=101, away_score=99, last_update=TIP + timedelta(minutes=5)
+    )
     corrected = GameResultEvent(game=GAME, outcome="final", home_score=101, away_score=100, last_update=TIP)
     assert final.event_id == repeat.event_id != corrected.event_id
 
@@ -95,13 +122,23 @@ def test_malformed_results_are_refused(change: dict) -> None:
 
 def test_a_quote_must_price_both_sides_of_its_own_market() -> None:
     with pytest.raises(ValidationError):
-        MarketQuote(market=Market.TOTALS, last_update=TIP, outcomes=(
-            OutcomePrice(selection=Selection.HOME, price=-110, point=Decimal("220")),
-            OutcomePrice(selection=Selection.UNDER, price=-110, point=Decimal("220"))))
+        MarketQuote(
+            market=Market.TOTALS,
+            last_update=TIP,
+            outcomes=(
+                OutcomePrice(selection=Selection.HOME, price=-110, point=Decimal("220")),
+                OutcomePrice(selection=Selection.UNDER, price=-110, point=Decimal("220")),
+            ),
+        )
     with pytest.raises(ValidationError):
-        MarketQuote(market=Market.H2H, last_update=TIP, outcomes=(
-            OutcomePrice(selection=Selection.HOME, price=-110, point=Decimal("1")),
-            OutcomePrice(selection=Selection.AWAY, price=-110)))
+        MarketQuote(
+            market=Market.H2H,
+            last_update=TIP,
+            outcomes=(
+                OutcomePrice(selection=Selection.HOME, price=-110, point=Decimal("1")),
+                OutcomePrice(selection=Selection.AWAY, price=-110),
+            ),
+        )
     with pytest.raises(ValidationError):
         OutcomePrice(selection=Selection.HOME, price=50)
 

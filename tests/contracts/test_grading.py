@@ -122,7 +122,7 @@ def test_win_pays_the_payout_table(price: int, stake: Decimal, profit: Decimal) 
 
 
 def test_rounding_rule_is_cents_half_up() -> None:
-    assert (UNITS_QUANTUM, UNITS_ROUNDING) == (Decimal("0.01"), ROUND_HALF_UP)
+    assert (Decimal("0.01"), ROUND_HALF_UP) == (UNITS_QUANTUM, UNITS_ROUNDING)
 
 
 def test_result_units_by_status() -> None:

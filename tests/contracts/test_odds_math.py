@@ -225,7 +225,7 @@ BOOKS = ["betmgm", "betrivers", "bovada", "caesars", "draftkings", "fanduel", "m
 def test_the_consensus_does_not_depend_on_the_order_of_the_quotes(
     lines: list[tuple[int, int]], data: st.DataObject
 ) -> None:
-    quotes = [spread(book, str(D(point) / 2), price) for book, (point, price) in zip(BOOKS, lines)]
+    quotes = [spread(book, str(D(point) / 2), price) for book, (point, price) in zip(BOOKS, lines, strict=False)]
     shuffled = data.draw(st.permutations(quotes))
     first = consensus_quote(Market.SPREADS, quotes)
     assert first is not None

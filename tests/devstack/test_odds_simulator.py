@@ -477,7 +477,7 @@ def test_season_produces_occasional_spread_and_total_pushes_at_closing() -> None
         for book in BOOKMAKERS:
             closing = quote(game, book, game.commence_time - timedelta(minutes=1))
             assert closing is not None
-            away, home = closing.markets["spreads"]
+            _away, home = closing.markets["spreads"]
             total = closing.markets["totals"][0].point
             spread_pushes += game.final_home - game.final_away + home.point == 0
             total_pushes += game.final_home + game.final_away == total

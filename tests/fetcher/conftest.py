@@ -46,8 +46,9 @@ def clock() -> Clock:
 @pytest.fixture
 async def simulator(clock: Clock) -> AsyncIterator[OddsApiSimulator]:
     """The simulator serving 40 days of NBA games from the first of November, on the test's clock."""
-    sim = OddsApiSimulator(clock=clock, slate=Slate.nba_season(START.replace(hour=0), days=40, seed=7),
-                           timeout_hang_seconds=0.5)
+    sim = OddsApiSimulator(
+        clock=clock, slate=Slate.nba_season(START.replace(hour=0), days=40, seed=7), timeout_hang_seconds=0.5
+    )
     sim.base_url = await sim.start()  # type: ignore[attr-defined]
     yield sim
     await sim.stop()
@@ -55,10 +56,14 @@ async def simulator(clock: Clock) -> AsyncIterator[OddsApiSimulator]:
 
 def fetcher_settings(base_url: str, **overrides: Any) -> FetcherSettings:
     """Settings pointing at a simulator, with retries short enough for tests."""
-    values: dict[str, Any] = dict(
-        odds_api_key="sim-key", odds_api_base_url=base_url, odds_api_timeout_seconds=0.2,
-        odds_api_retry_initial_seconds=0.01, odds_api_retry_max_seconds=2.0, publish_max_attempts=3,
-    )
+    values: dict[str, Any] = {
+        "odds_api_key": "sim-key",
+        "odds_api_base_url": base_url,
+        "odds_api_timeout_seconds": 0.2,
+        "odds_api_retry_initial_seconds": 0.01,
+        "odds_api_retry_max_seconds": 2.0,
+        "publish_max_attempts": 3,
+    }
     values.update(overrides)
     return FetcherSettings(**values)
 
@@ -84,8 +89,9 @@ async def ingest_runner(sqs: Any, db: asyncpg.Pool) -> EventSourceRunner:
     async def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return await process_records(event, pool=db, reference_bookmaker="draftkings")
 
-    return EventSourceRunner(sqs, await queue_url(sqs, "game-events"), handler, function_name="ingest",
-                             wait_seconds=0, retry_delay_seconds=0)
+    return EventSourceRunner(
+        sqs, await queue_url(sqs, "game-events"), handler, function_name="ingest", wait_seconds=0, retry_delay_seconds=0
+    )
 
 
 async def table(db: asyncpg.Pool, sql: str) -> list[tuple]:

@@ -25,8 +25,13 @@ from tests.fetcher.conftest import START, Clock, ingest_runner
 
 
 def _odds(now: Any) -> Any:
-    return odds_call("basketball_nba", regions=["us"], markets=["h2h", "spreads", "totals"],
-                     commence_from=now, commence_to=now + timedelta(hours=24))
+    return odds_call(
+        "basketball_nba",
+        regions=["us"],
+        markets=["h2h", "spreads", "totals"],
+        commence_from=now,
+        commence_to=now + timedelta(hours=24),
+    )
 
 
 async def test_transient_failures_are_retried_at_most_max_attempts_times(simulator: Any, clock: Clock) -> None:
@@ -38,8 +43,13 @@ async def test_transient_failures_are_retried_at_most_max_attempts_times(simulat
         waits.append(seconds)
 
     async with aiohttp.ClientSession() as session:
-        client = OddsApiClient(session, simulator.base_url, "sim-key",
-                               RetryPolicy(max_attempts=4, max_seconds=60, initial_wait=1, max_wait=8), sleep=no_sleep)
+        client = OddsApiClient(
+            session,
+            simulator.base_url,
+            "sim-key",
+            RetryPolicy(max_attempts=4, max_seconds=60, initial_wait=1, max_wait=8),
+            sleep=no_sleep,
+        )
         # WHEN a call is made
         with pytest.raises(TransientApiError, match="503"):
             await client.request(_odds(clock()))
@@ -53,8 +63,12 @@ async def test_retries_stop_when_their_total_time_is_spent(simulator: Any, clock
     # GIVEN an API that keeps answering 500 and a policy of 50 attempts but 0.3 s in total
     simulator.fail_next(50, "500")
     async with aiohttp.ClientSession() as session:
-        client = OddsApiClient(session, simulator.base_url, "sim-key",
-                               RetryPolicy(max_attempts=50, max_seconds=0.3, initial_wait=0.05, max_wait=0.1))
+        client = OddsApiClient(
+            session,
+            simulator.base_url,
+            "sim-key",
+            RetryPolicy(max_attempts=50, max_seconds=0.3, initial_wait=0.05, max_wait=0.1),
+        )
         started = time.monotonic()
         with pytest.raises(TransientApiError):
             await client.request(_odds(clock()))
@@ -68,18 +82,26 @@ async def test_timeouts_and_429_are_retried_and_then_succeed(simulator: Any, clo
     simulator.fail_next(1, "timeout")
     simulator.fail_next(1, "429")
     async with aiohttp.ClientSession() as session:
-        client = OddsApiClient(session, simulator.base_url, "sim-key",
-                               RetryPolicy(max_attempts=3, max_seconds=5, initial_wait=0.01, timeout_seconds=0.2))
+        client = OddsApiClient(
+            session,
+            simulator.base_url,
+            "sim-key",
+            RetryPolicy(max_attempts=3, max_seconds=5, initial_wait=0.01, timeout_seconds=0.2),
+        )
         response = await client.request(_odds(clock()))
     assert response.attempts == 3 and response.requests_last == 3
 
 
-@pytest.mark.parametrize("setup, message", [
-    (lambda sim: None, "missing or invalid"),
-    (lambda sim: sim.reset_usage(used=sim.monthly_quota), "credits are exhausted"),
-])
-async def test_a_bad_key_or_exhausted_credits_is_never_retried(simulator: Any, clock: Clock, setup: Any,
-                                                                message: str) -> None:
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        (lambda sim: None, "missing or invalid"),
+        (lambda sim: sim.reset_usage(used=sim.monthly_quota), "credits are exhausted"),
+    ],
+)
+async def test_a_bad_key_or_exhausted_credits_is_never_retried(
+    simulator: Any, clock: Clock, setup: Any, message: str
+) -> None:
     # GIVEN a wrong key, or a subscription with no credits left
     setup(simulator)
     key = "wrong-key" if "invalid" in message else "sim-key"
@@ -111,8 +133,10 @@ async def test_ledger_rows_equal_the_simulators_usage_headers(
     simulator.fail_next(1, "500")
     await fetch_scores(deps)
     # THEN the ledger has one row per request, in order, with what the API charged and reported
-    rows = await db.fetch("SELECT job, endpoint, status_code, requests_last, requests_used, requests_remaining, "
-                          "params, base_url FROM odds_api_call ORDER BY id")
+    rows = await db.fetch(
+        "SELECT job, endpoint, status_code, requests_last, requests_used, requests_remaining, "
+        "params, base_url FROM odds_api_call ORDER BY id"
+    )
     assert [(r["endpoint"], r["status_code"], r["requests_last"] or 0) for r in rows] == [
         (c.path.rsplit("/", 1)[1], c.status, c.cost) for c in simulator.calls
     ]
@@ -131,9 +155,12 @@ async def test_a_call_that_would_cross_the_budget_is_not_made_and_the_run_says_w
     db: asyncpg.Pool, simulator: Any, make_deps: Any
 ) -> None:
     # GIVEN a budget of 10 with a reserve of 2 and 6 credits already spent this month
-    await db.execute("INSERT INTO odds_api_call (called_at, job, endpoint, status_code, requests_last, base_url) "
-                     "VALUES ($1, 'fetch_odds', 'odds', 200, 6, $2)", START - timedelta(hours=1),
-                     simulator.base_url)
+    await db.execute(
+        "INSERT INTO odds_api_call (called_at, job, endpoint, status_code, requests_last, base_url) "
+        "VALUES ($1, 'fetch_odds', 'odds', 200, 6, $2)",
+        START - timedelta(hours=1),
+        simulator.base_url,
+    )
     deps = make_deps(odds_monthly_budget=10, odds_budget_reserve=2)
     # WHEN fetch-odds runs (3 credits would leave -1)
     report = await fetch_odds(deps)
@@ -145,16 +172,22 @@ async def test_a_call_that_would_cross_the_budget_is_not_made_and_the_run_says_w
     assert "would cost 3 credits but only 2 of this month's 10 remain after the reserve of 2 (spent 6)" in result.detail
 
 
-async def test_last_months_credits_do_not_count_against_this_month(db: asyncpg.Pool, simulator: Any,
-                                                                  make_deps: Any) -> None:
-    await db.execute("INSERT INTO odds_api_call (called_at, job, endpoint, status_code, requests_last, base_url) "
-                     "VALUES ($1, 'fetch_odds', 'odds', 200, 9, $2)", START - timedelta(days=2), simulator.base_url)
+async def test_last_months_credits_do_not_count_against_this_month(
+    db: asyncpg.Pool, simulator: Any, make_deps: Any
+) -> None:
+    await db.execute(
+        "INSERT INTO odds_api_call (called_at, job, endpoint, status_code, requests_last, base_url) "
+        "VALUES ($1, 'fetch_odds', 'odds', 200, 9, $2)",
+        START - timedelta(days=2),
+        simulator.base_url,
+    )
     report = await fetch_odds(make_deps(odds_monthly_budget=10, odds_budget_reserve=0))
     assert report.results[0].outcome == "published" and simulator.usage.used == 3
 
 
-async def test_two_runs_at_once_cannot_both_spend_the_last_credits(db: asyncpg.Pool, sqs: Any, simulator: Any,
-                                                                  make_deps: Any) -> None:
+async def test_two_runs_at_once_cannot_both_spend_the_last_credits(
+    db: asyncpg.Pool, sqs: Any, simulator: Any, make_deps: Any
+) -> None:
     # GIVEN room for exactly one odds call (5 spendable, 3 per call)
     deps = make_deps(odds_monthly_budget=5, odds_budget_reserve=0)
     # WHEN two fetch-odds runs start at the same moment
@@ -165,8 +198,9 @@ async def test_two_runs_at_once_cannot_both_spend_the_last_credits(db: asyncpg.P
     assert await db.fetchval("SELECT sum(requests_last) FROM odds_api_call") == 3
 
 
-async def test_scores_are_not_fetched_when_no_game_awaits_a_result(db: asyncpg.Pool, sqs: Any, simulator: Any,
-                                                                   make_deps: Any) -> None:
+async def test_scores_are_not_fetched_when_no_game_awaits_a_result(
+    db: asyncpg.Pool, sqs: Any, simulator: Any, make_deps: Any
+) -> None:
     report = await fetch_scores(make_deps())
     assert simulator.calls == []
     assert "no game past tip-off awaits a result" in report.results[0].detail

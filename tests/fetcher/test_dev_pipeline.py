@@ -16,7 +16,6 @@ from devstack.dev import DevStack
 from devstack.pipeline import SIM_KEY, fetch_scheduler, ingest_worker, odds_api
 from services.fetcher.settings import get_settings
 
-
 _EXPORTED = ("PICKVS_ODDS_API_KEY", "PICKVS_ODDS_API_BASE_URL", "PICKVS_ODDS_MONTHLY_BUDGET")
 
 
@@ -57,7 +56,8 @@ async def test_demo_mode_fetches_odds_at_once_and_the_worker_stores_the_demo_sla
     assert stack.endpoints["PICKVS_ODDS_MONTHLY_BUDGET"] == "10000"
     assert await db.fetchval("SELECT count(*) FROM market_line WHERE snapshot_kind = 'current'") == 6 * 3 * 2
     assert {r["base_url"] for r in await db.fetch("SELECT base_url FROM odds_api_call")} == {
-        stack.endpoints["PICKVS_ODDS_API_BASE_URL"]}
+        stack.endpoints["PICKVS_ODDS_API_BASE_URL"]
+    }
     assert any("demo: fetch-odds now" in line for line in stack.banner)
 
 

@@ -10,11 +10,18 @@ import asyncpg
 from services.fetcher.jobs import fetch_odds
 from tests.fetcher.conftest import ingest_runner, table
 
-GAME_SQL = "SELECT external_id, sport_key, home_team, away_team, commence_time, status, odds_fetched_at FROM game ORDER BY external_id"
-ODDS_SQL = ("SELECT g.external_id, o.snapshot_kind, o.bookmaker, o.market, o.selection, o.price, o.point, o.last_update, "
-            "o.fetched_at FROM odds o JOIN game g ON g.id = o.game_id ORDER BY 1, 2, 3, 4, 5")
-LINE_SQL = ("SELECT g.external_id, l.snapshot_kind, l.market, l.selection, l.price, l.point, l.bookmaker, "
-            "l.bookmaker_count FROM market_line l JOIN game g ON g.id = l.game_id ORDER BY 1, 2, 3, 4")
+GAME_SQL = (
+    "SELECT external_id, sport_key, home_team, away_team, commence_time, status, odds_fetched_at "
+    "FROM game ORDER BY external_id"
+)
+ODDS_SQL = (
+    "SELECT g.external_id, o.snapshot_kind, o.bookmaker, o.market, o.selection, o.price, o.point, o.last_update, "
+    "o.fetched_at FROM odds o JOIN game g ON g.id = o.game_id ORDER BY 1, 2, 3, 4, 5"
+)
+LINE_SQL = (
+    "SELECT g.external_id, l.snapshot_kind, l.market, l.selection, l.price, l.point, l.bookmaker, "
+    "l.bookmaker_count FROM market_line l JOIN game g ON g.id = l.game_id ORDER BY 1, 2, 3, 4"
+)
 
 
 async def test_fetch_odds_fills_games_odds_and_lines_through_sqs_and_twice_changes_nothing(
@@ -29,8 +36,9 @@ async def test_fetch_odds_fills_games_odds_and_lines_through_sqs_and_twice_chang
     # THEN every game starting in the window is stored with every bookmaker's prices and a consensus line
     assert report.ok, report.lines()
     now = deps.clock()
-    slate_ids = {g.id for g in simulator.slate.games_for("basketball_nba")
-                 if now < g.commence_time <= now + timedelta(hours=24)}
+    slate_ids = {
+        g.id for g in simulator.slate.games_for("basketball_nba") if now < g.commence_time <= now + timedelta(hours=24)
+    }
     games = await table(db, GAME_SQL)
     assert {g[0] for g in games} == slate_ids and slate_ids
     odds = await table(db, ODDS_SQL)

@@ -17,8 +17,9 @@ async def _results(sqs: Any) -> list[Any]:
     out = []
     while got := (await sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)).get("Messages"):
         out += [parse_game_result_event(m["Body"]) for m in got]
-        await sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                                                              for i, m in enumerate(got)])
+        await sqs.delete_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)]
+        )
     return out
 
 

@@ -14,10 +14,10 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from devstack.odds_simulator import OddsApiSimulator, Slate
+from pickvs import cli as pickvs_cli
 from pickvs.devenv import clear_dev_env, record_dev_env
 from pickvs.runner import LambdaContext
 from pickvs.sqs import queue_url
-from pickvs import cli as pickvs_cli
 from services.fetcher import handler
 from services.fetcher.jobs import OddsApiNotConfigured, resolve_odds_api
 from services.fetcher.settings import FetcherSettings, get_settings
@@ -62,8 +62,9 @@ async def test_the_scheduled_odds_handler_fetches_and_publishes(db: asyncpg.Pool
         await handler.close_sessions()
     # THEN it reports what it spent and published, and the six games are on the queue
     assert result["ok"] and result["credits"] == 3 and result["scheduled_for"] == "2026-11-25T15:00:00+00:00"
-    attributes = await sqs.get_queue_attributes(QueueUrl=await queue_url(sqs, "game-events"),
-                                                AttributeNames=["ApproximateNumberOfMessages"])
+    attributes = await sqs.get_queue_attributes(
+        QueueUrl=await queue_url(sqs, "game-events"), AttributeNames=["ApproximateNumberOfMessages"]
+    )
     assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "6"
 
 
@@ -93,16 +94,30 @@ class FakeOddsApi:
         if request.query.get("apiKey") != "real-key-123":
             return web.json_response({"message": "bad key", "error_code": "INVALID_KEY"}, status=401)
         tip = (datetime.now(UTC) + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        game = {"id": "f" * 32, "sport_key": "basketball_nba", "sport_title": "NBA", "commence_time": tip,
-                "home_team": "Utah Jazz", "away_team": "Miami Heat"}
+        game = {
+            "id": "f" * 32,
+            "sport_key": "basketball_nba",
+            "sport_title": "NBA",
+            "commence_time": tip,
+            "home_team": "Utah Jazz",
+            "away_team": "Miami Heat",
+        }
         if request.match_info["endpoint"] == "events":
-            return web.json_response([game], headers={"x-requests-last": "0", "x-requests-used": "40",
-                                                      "x-requests-remaining": "460"})
+            return web.json_response(
+                [game], headers={"x-requests-last": "0", "x-requests-used": "40", "x-requests-remaining": "460"}
+            )
         outcomes = [{"name": "Utah Jazz", "price": 120}, {"name": "Miami Heat", "price": -140}]
-        game["bookmakers"] = [{"key": "draftkings", "title": "DraftKings", "last_update": tip, "markets": [
-            {"key": "h2h", "last_update": tip, "outcomes": outcomes}]}]
-        return web.json_response([game], headers={"x-requests-last": "3", "x-requests-used": "43",
-                                                  "x-requests-remaining": "457"})
+        game["bookmakers"] = [
+            {
+                "key": "draftkings",
+                "title": "DraftKings",
+                "last_update": tip,
+                "markets": [{"key": "h2h", "last_update": tip, "outcomes": outcomes}],
+            }
+        ]
+        return web.json_response(
+            [game], headers={"x-requests-last": "3", "x-requests-used": "43", "x-requests-remaining": "457"}
+        )
 
 
 def _run_cli(argv: list[str]) -> int:
@@ -132,30 +147,47 @@ async def test_with_a_key_set_the_cli_calls_the_configured_base_url(
     odds_query = fake.requests[1][1]
     assert odds_query["apiKey"] == "real-key-123"
     assert (odds_query["regions"], odds_query["markets"], odds_query["oddsFormat"], odds_query["dateFormat"]) == (
-        "us", "h2h,spreads,totals", "american", "iso")
+        "us",
+        "h2h,spreads,totals",
+        "american",
+        "iso",
+    )
     assert odds_query["commenceTimeFrom"].endswith("Z") and odds_query["commenceTimeTo"].endswith("Z")
-    rows = await db.fetch("SELECT base_url, requests_last, requests_used, requests_remaining FROM odds_api_call ORDER BY id")
+    rows = await db.fetch(
+        "SELECT base_url, requests_last, requests_used, requests_remaining FROM odds_api_call ORDER BY id"
+    )
     assert [tuple(r) for r in rows] == [(base_url, 0, 40, 460), (base_url, 3, 43, 457)]
-    attributes = await sqs.get_queue_attributes(QueueUrl=await queue_url(sqs, "game-events"),
-                                                AttributeNames=["ApproximateNumberOfMessages"])
+    attributes = await sqs.get_queue_attributes(
+        QueueUrl=await queue_url(sqs, "game-events"), AttributeNames=["ApproximateNumberOfMessages"]
+    )
     assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "1"
     assert "1 games with odds" in capsys.readouterr().out
 
 
 def test_without_a_key_the_fetcher_uses_the_simulator_make_dev_recorded() -> None:
     settings = FetcherSettings()
-    record_dev_env(settings.data_dir, {"PICKVS_ODDS_API_BASE_URL": "http://127.0.0.1:8765",
-                                       "PICKVS_ODDS_API_KEY": "sim-key", "PICKVS_ODDS_MONTHLY_BUDGET": "5000"})
+    record_dev_env(
+        settings.data_dir,
+        {
+            "PICKVS_ODDS_API_BASE_URL": "http://127.0.0.1:8765",
+            "PICKVS_ODDS_API_KEY": "sim-key",
+            "PICKVS_ODDS_MONTHLY_BUDGET": "5000",
+        },
+    )
     try:
         target = resolve_odds_api(settings)
     finally:
         clear_dev_env(settings.data_dir)
     assert (target.base_url, target.api_key, target.budget.monthly, target.source) == (
-        "http://127.0.0.1:8765", "sim-key", 5000, "make dev simulator")
+        "http://127.0.0.1:8765",
+        "sim-key",
+        5000,
+        "make dev simulator",
+    )
 
 
 def test_without_a_key_or_a_dev_stack_the_fetcher_says_what_to_do() -> None:
-    with pytest.raises(OddsApiNotConfigured, match="set PICKVS_ODDS_API_KEY .* or start `make dev`"):
+    with pytest.raises(OddsApiNotConfigured, match=r"set PICKVS_ODDS_API_KEY .* or start `make dev`"):
         resolve_odds_api(FetcherSettings())
 
 
@@ -180,8 +212,10 @@ async def test_pickvs_fetch_odds_then_ingest_fills_the_tables_and_twice_changes_
     sim = OddsApiSimulator(slate=Slate.demo(frozen), clock=lambda: frozen)
     monkeypatch.setenv("PICKVS_ODDS_API_KEY", "sim-key")
     monkeypatch.setenv("PICKVS_ODDS_API_BASE_URL", await sim.start())
-    snapshot_sql = "SELECT g.external_id, o.bookmaker, o.market, o.selection, o.price, o.point FROM odds o " \
-                   "JOIN game g ON g.id = o.game_id WHERE o.snapshot_kind = 'current' ORDER BY 1, 2, 3, 4"
+    snapshot_sql = (
+        "SELECT g.external_id, o.bookmaker, o.market, o.selection, o.price, o.point FROM odds o "
+        "JOIN game g ON g.id = o.game_id WHERE o.snapshot_kind = 'current' ORDER BY 1, 2, 3, 4"
+    )
     try:
         # WHEN `pickvs fetch-odds` then `pickvs ingest` run
         assert await asyncio.to_thread(_run_cli, ["fetch-odds"]) == 0

@@ -18,18 +18,28 @@ MONTH = 30
 
 
 async def _grader_runner(sqs: Any) -> EventSourceRunner:
-    return EventSourceRunner(sqs, await queue_url(sqs, "score-events"), grader_handle, function_name="grader",
-                             wait_seconds=0, retry_delay_seconds=0)
+    return EventSourceRunner(
+        sqs,
+        await queue_url(sqs, "score-events"),
+        grader_handle,
+        function_name="grader",
+        wait_seconds=0,
+        retry_delay_seconds=0,
+    )
 
 
 def _games_on(simulator: Any, day_start: Any) -> int:
     """Games of the US evening that fetch-odds at 15:00 UTC prices (tip-offs in the following 24 h)."""
-    return sum(1 for g in simulator.slate.games_for("basketball_nba")
-               if day_start < g.commence_time <= day_start + timedelta(hours=24))
+    return sum(
+        1
+        for g in simulator.slate.games_for("basketball_nba")
+        if day_start < g.commence_time <= day_start + timedelta(hours=24)
+    )
 
 
-async def _run_month(clock: Clock, simulator: Any, deps: Any, sqs: Any, db: asyncpg.Pool,
-                     before_job: Any = None) -> tuple[list[tuple[int, int]], list[Any]]:
+async def _run_month(
+    clock: Clock, simulator: Any, deps: Any, sqs: Any, db: asyncpg.Pool, before_job: Any = None
+) -> tuple[list[tuple[int, int]], list[Any]]:
     ingest, grader = await ingest_runner(sqs, db), await _grader_runner(sqs)
     per_day, reports = [], []
     for day in range(MONTH):
@@ -82,7 +92,7 @@ async def test_with_30_percent_failures_the_ledger_never_crosses_the_budget_and_
                 simulator.fail_next(1, rng.choice(["500", "503", "429", "timeout"]))
 
     # WHEN the month runs
-    per_day, reports = await _run_month(clock, simulator, deps, sqs, db, before_job=inject)
+    _per_day, reports = await _run_month(clock, simulator, deps, sqs, db, before_job=inject)
     # THEN failures happened and were retried, and what was charged never crossed budget - reserve
     failed = [c for c in simulator.calls if c.status >= 429]
     assert len(failed) >= 5
@@ -98,5 +108,7 @@ async def test_with_30_percent_failures_the_ledger_never_crosses_the_budget_and_
     # only when its hang ends, so they are compared by what the client saw)
     answered = await db.fetchval("SELECT count(*) FROM odds_api_call WHERE status_code IS NOT NULL")
     assert answered == len([c for c in simulator.calls if c.status != 504])
-    timed_out = await db.fetchval("SELECT count(*) FROM odds_api_call WHERE status_code IS NULL AND error LIKE 'timed out%'")
+    timed_out = await db.fetchval(
+        "SELECT count(*) FROM odds_api_call WHERE status_code IS NULL AND error LIKE 'timed out%'"
+    )
     assert timed_out >= len([c for c in simulator.calls if c.status == 504])

@@ -55,11 +55,17 @@ def test_all_three_markets_are_normalized_with_sides_prices_and_points() -> None
     dk = event.bookmakers[0]
     quotes = {q.market: q for q in dk.markets}
     assert [(o.selection, o.price, o.point) for o in quotes[Market.H2H].outcomes] == [
-        (Selection.HOME, -240, None), (Selection.AWAY, 198, None)]
+        (Selection.HOME, -240, None),
+        (Selection.AWAY, 198, None),
+    ]
     assert [(o.selection, o.price, o.point) for o in quotes[Market.SPREADS].outcomes] == [
-        (Selection.HOME, -110, Decimal("-6.5")), (Selection.AWAY, -110, Decimal("6.5"))]
+        (Selection.HOME, -110, Decimal("-6.5")),
+        (Selection.AWAY, -110, Decimal("6.5")),
+    ]
     assert [(o.selection, o.price, o.point) for o in quotes[Market.TOTALS].outcomes] == [
-        (Selection.OVER, -112, Decimal("221.5")), (Selection.UNDER, -108, Decimal("221.5"))]
+        (Selection.OVER, -112, Decimal("221.5")),
+        (Selection.UNDER, -108, Decimal("221.5")),
+    ]
     assert quotes[Market.TOTALS].last_update == datetime(2026, 11, 25, 14, 50, tzinfo=UTC)
 
 
@@ -70,7 +76,8 @@ def test_a_bad_market_is_dropped_and_named_while_the_rest_of_the_bookmaker_is_ke
     assert [q.market for q in fanduel.markets] == [Market.TOTALS]
     assert fanduel.markets[0].outcomes[0].point == Decimal("222")
     assert result.problems == [
-        "e912304de2b2ce35b473ce2ecd3d1502/fanduel/spreads: dropped: outcome 'Golden State Warriors' is not a side of spreads"
+        "e912304de2b2ce35b473ce2ecd3d1502/fanduel/spreads: dropped: "
+        "outcome 'Golden State Warriors' is not a side of spreads"
     ]
 
 
@@ -97,15 +104,33 @@ def test_a_game_without_teams_is_dropped_and_named() -> None:
 
 def test_scores_arrive_as_strings_keyed_by_team_and_become_a_final_result() -> None:
     raw = [
-        {"id": "g1", "sport_key": "basketball_nba", "sport_title": "NBA", "commence_time": "2026-11-25T00:10:00Z",
-         "completed": True, "home_team": "Boston Celtics", "away_team": "New York Knicks",
-         "scores": [{"name": "New York Knicks", "score": "101"}, {"name": "Boston Celtics", "score": "110"}],
-         "last_update": "2026-11-25T02:40:00Z"},
-        {"id": "g2", "sport_key": "basketball_nba", "commence_time": "2026-11-26T00:10:00Z", "completed": False,
-         "home_team": "Utah Jazz", "away_team": "Miami Heat", "scores": None, "last_update": None},
+        {
+            "id": "g1",
+            "sport_key": "basketball_nba",
+            "sport_title": "NBA",
+            "commence_time": "2026-11-25T00:10:00Z",
+            "completed": True,
+            "home_team": "Boston Celtics",
+            "away_team": "New York Knicks",
+            "scores": [{"name": "New York Knicks", "score": "101"}, {"name": "Boston Celtics", "score": "110"}],
+            "last_update": "2026-11-25T02:40:00Z",
+        },
+        {
+            "id": "g2",
+            "sport_key": "basketball_nba",
+            "commence_time": "2026-11-26T00:10:00Z",
+            "completed": False,
+            "home_team": "Utah Jazz",
+            "away_team": "Miami Heat",
+            "scores": None,
+            "last_update": None,
+        },
     ]
     lines = normalize_scores(raw).items
-    assert [(line.completed, line.home_score, line.away_score) for line in lines] == [(True, 110, 101), (False, None, None)]
+    assert [(line.completed, line.home_score, line.away_score) for line in lines] == [
+        (True, 110, 101),
+        (False, None, None),
+    ]
     event = final_result(lines[0])
     assert (event.outcome, event.home_score, event.away_score) == ("final", 110, 101)
     assert event.last_update == datetime(2026, 11, 25, 2, 40, tzinfo=UTC)

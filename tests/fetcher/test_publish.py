@@ -26,8 +26,17 @@ T0 = datetime(2026, 11, 25, 15, tzinfo=UTC)
 
 def _events(n: int) -> list[GameOddsEvent]:
     return [
-        GameOddsEvent(game=GameInfo(external_id=f"game-{i:02d}", sport_key="basketball_nba", home_team="A", away_team="B",
-                                    commence_time=T0 + timedelta(hours=9)), fetched_at=T0, bookmakers=())
+        GameOddsEvent(
+            game=GameInfo(
+                external_id=f"game-{i:02d}",
+                sport_key="basketball_nba",
+                home_team="A",
+                away_team="B",
+                commence_time=T0 + timedelta(hours=9),
+            ),
+            fetched_at=T0,
+            bookmakers=(),
+        )
         for i in range(n)
     ]
 
@@ -40,14 +49,16 @@ class FlakySqs:
         self.batches: list[list[str]] = []
         self.failures: list[str] = []
 
-    async def send_message_batch(self, *, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+    async def send_message_batch(self, *, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
         self.batches.append([e["Id"] for e in Entries])
         failing = [e for e in Entries if e["Id"] in self.fail_ids and self.failures.count(e["Id"]) < self.times]
         self.failures += [e["Id"] for e in failing]
         sent = [e for e in Entries if e not in failing]
         response = await self.real.send_message_batch(QueueUrl=QueueUrl, Entries=sent) if sent else {"Successful": []}
-        response["Failed"] = [{"Id": e["Id"], "SenderFault": self.sender_fault, "Code": "InternalError",
-                               "Message": "try again"} for e in failing]
+        response["Failed"] = [
+            {"Id": e["Id"], "SenderFault": self.sender_fault, "Code": "InternalError", "Message": "try again"}
+            for e in failing
+        ]
         return response
 
 
@@ -59,8 +70,9 @@ async def _bodies(sqs: Any, name: str) -> list[str]:
         if not got:
             return bodies
         bodies += [m["Body"] for m in got]
-        await sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                                                              for i, m in enumerate(got)])
+        await sqs.delete_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)]
+        )
 
 
 async def test_a_partially_failed_batch_is_retried_until_every_event_is_sent_once(sqs: Any) -> None:
@@ -79,7 +91,7 @@ async def test_a_partially_failed_batch_is_retried_until_every_event_is_sent_onc
 
 async def test_entries_still_failing_after_every_attempt_raise_a_clear_error(sqs: Any) -> None:
     flaky = FlakySqs(sqs, {"0"}, times=99)
-    with pytest.raises(PublishError, match="1 of 2 events not accepted .* after 3 attempts: InternalError: try again"):
+    with pytest.raises(PublishError, match=r"1 of 2 events not accepted .* after 3 attempts: InternalError: try again"):
         await publish_events(flaky, await queue_url(sqs, "game-events"), _events(2), retry_wait=0)
     assert len(flaky.batches) == 3
 

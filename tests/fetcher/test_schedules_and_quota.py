@@ -26,26 +26,43 @@ def test_every_schedule_is_a_valid_eventbridge_cron_and_only_closing_is_optional
 
 
 def test_the_odds_and_scores_schedules_fire_daily_at_their_utc_times() -> None:
-    odds, scores = Cron.parse(schedule_for("fetch_odds").expression), Cron.parse(schedule_for("fetch_scores").expression)
+    odds, scores = (
+        Cron.parse(schedule_for("fetch_odds").expression),
+        Cron.parse(schedule_for("fetch_scores").expression),
+    )
     assert odds.next_after(datetime(2026, 11, 25, 14, 59, tzinfo=UTC)) == datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
     assert odds.next_after(datetime(2026, 11, 25, 15, 0, tzinfo=UTC)) == datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
     assert scores.next_after(datetime(2026, 12, 31, 11, 0, tzinfo=UTC)) == datetime(2027, 1, 1, 10, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("expression, after, expected", [
-    ("cron(*/15 9-10 ? * MON-FRI *)", datetime(2026, 11, 27, 10, 50, tzinfo=UTC), datetime(2026, 11, 30, 9, 0, tzinfo=UTC)),
-    ("cron(0 12 1 * ? *)", datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 12, 1, 12, 0, tzinfo=UTC)),
-    ("cron(30 18 ? * 1 *)", datetime(2026, 11, 25, tzinfo=UTC), datetime(2026, 11, 29, 18, 30, tzinfo=UTC)),  # SUN
-    ("cron(0 0 29 FEB ? 2028)", datetime(2026, 1, 1, tzinfo=UTC), datetime(2028, 2, 29, 0, 0, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    "expression, after, expected",
+    [
+        (
+            "cron(*/15 9-10 ? * MON-FRI *)",
+            datetime(2026, 11, 27, 10, 50, tzinfo=UTC),
+            datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
+        ),
+        ("cron(0 12 1 * ? *)", datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 12, 1, 12, 0, tzinfo=UTC)),
+        ("cron(30 18 ? * 1 *)", datetime(2026, 11, 25, tzinfo=UTC), datetime(2026, 11, 29, 18, 30, tzinfo=UTC)),  # SUN
+        ("cron(0 0 29 FEB ? 2028)", datetime(2026, 1, 1, tzinfo=UTC), datetime(2028, 2, 29, 0, 0, tzinfo=UTC)),
+    ],
+)
 def test_cron_fields_ranges_steps_names_and_weekdays(expression: str, after: datetime, expected: datetime) -> None:
     assert Cron.parse(expression).next_after(after) == expected
 
 
-@pytest.mark.parametrize("expression", [
-    "0 15 * * ? *", "cron(0 15 * * *)", "cron(0 15 * * * *)", "cron(0 15 ? * ? *)", "cron(61 15 * * ? *)",
-    "cron(0 15 L * ? *)",
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "0 15 * * ? *",
+        "cron(0 15 * * *)",
+        "cron(0 15 * * * *)",
+        "cron(0 15 ? * ? *)",
+        "cron(61 15 * * ? *)",
+        "cron(0 15 L * ? *)",
+    ],
+)
 def test_expressions_eventbridge_would_refuse_are_refused(expression: str) -> None:
     with pytest.raises(CronError):
         Cron.parse(expression)

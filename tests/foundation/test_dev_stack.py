@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
-import shutil
 import sys
 import tempfile
 import time
@@ -37,8 +37,13 @@ def test_dev_stack_answers_healthz_and_stops_cleanly() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PICKVS_")}
     env.update(PICKVS_ENV="dev", PICKVS_DATA_DIR=str(data_dir))
     # WHEN `pickvs dev` starts
-    proc = subprocess.Popen([sys.executable, "-m", "pickvs.cli", "dev", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pickvs.cli", "dev", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         status = None

@@ -17,8 +17,10 @@ async def test_bootstrap_run_twice_changes_nothing(sqs: Any) -> None:
     report = await ensure_queues(BaseAppSettings())
     # THEN every queue and DLQ is reported unchanged
     assert {name: r["change"] for name, r in report.items()} == {
-        "game-events-dlq": "unchanged", "game-events": "unchanged",
-        "score-events-dlq": "unchanged", "score-events": "unchanged",
+        "game-events-dlq": "unchanged",
+        "game-events": "unchanged",
+        "score-events-dlq": "unchanged",
+        "score-events": "unchanged",
     }
 
 
@@ -49,9 +51,9 @@ async def test_a_message_failing_three_times_is_dead_lettered_while_its_batch_ma
 
     async def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         seen.extend(event["Records"])
-        return {"batchItemFailures": [
-            {"itemIdentifier": r["messageId"]} for r in event["Records"] if r["body"] == "poison"
-        ]}
+        return {
+            "batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"] if r["body"] == "poison"]
+        }
 
     runner = EventSourceRunner(sqs, url, handler, wait_seconds=0, retry_delay_seconds=0)
     # WHEN the runner polls until the queue is empty

@@ -48,8 +48,11 @@ async def test_the_database_rejects_a_negative_stake(db: asyncpg.Pool) -> None:
         user_id, game_id = await _user(conn), await _game(conn)
         with pytest.raises(asyncpg.CheckViolationError):
             await conn.execute(
-                "INSERT INTO pick (user_id, game_id, market, selection, price, stake) VALUES ($1, $2, 'h2h', 'home', -110, $3)",
-                user_id, game_id, Decimal("-1"),
+                "INSERT INTO pick (user_id, game_id, market, selection, price, stake) "
+                "VALUES ($1, $2, 'h2h', 'home', -110, $3)",
+                user_id,
+                game_id,
+                Decimal("-1"),
             )
 
 
@@ -58,8 +61,10 @@ async def test_the_database_rejects_an_unknown_market(db: asyncpg.Pool) -> None:
         user_id, game_id = await _user(conn), await _game(conn)
         with pytest.raises(asyncpg.CheckViolationError):
             await conn.execute(
-                "INSERT INTO pick (user_id, game_id, market, selection, price, stake) VALUES ($1, $2, 'props', 'home', -110, 1)",
-                user_id, game_id,
+                "INSERT INTO pick (user_id, game_id, market, selection, price, stake) "
+                "VALUES ($1, $2, 'props', 'home', -110, 1)",
+                user_id,
+                game_id,
             )
 
 
@@ -70,7 +75,8 @@ async def test_the_database_rejects_a_selection_from_another_market(db: asyncpg.
             await conn.execute(
                 "INSERT INTO pick (user_id, game_id, market, selection, point, price, stake) "
                 "VALUES ($1, $2, 'totals', 'home', 220.5, -110, 1)",
-                user_id, game_id,
+                user_id,
+                game_id,
             )
 
 
@@ -100,8 +106,13 @@ def _pg_type(column) -> str:
     return column.type.compile(dialect=postgresql.dialect()).lower()
 
 
-_INFO_TYPES = {"bigint": "bigint", "integer": "integer", "text": "text", "jsonb": "jsonb",
-               "timestamp with time zone": "timestamp with time zone"}
+_INFO_TYPES = {
+    "bigint": "bigint",
+    "integer": "integer",
+    "text": "text",
+    "jsonb": "jsonb",
+    "timestamp with time zone": "timestamp with time zone",
+}
 
 
 async def test_sqlmodel_classes_mirror_the_migrated_tables(db: asyncpg.Pool) -> None:
@@ -116,10 +127,17 @@ async def test_sqlmodel_classes_mirror_the_migrated_tables(db: asyncpg.Pool) -> 
         in_database.setdefault(r["table_name"], {})[r["column_name"]] = (kind, r["is_nullable"] == "YES")
 
     in_models = {
-        table.name: {c.name: (_pg_type(c).replace("timestamp with time zone", "timestamp with time zone")
-                              .replace("numeric(", "numeric(").replace(",", ", ").replace(",  ", ", "),
-                              bool(c.nullable) and not c.primary_key)
-                     for c in table.columns}
+        table.name: {
+            c.name: (
+                _pg_type(c)
+                .replace("timestamp with time zone", "timestamp with time zone")
+                .replace("numeric(", "numeric(")
+                .replace(",", ", ")
+                .replace(",  ", ", "),
+                bool(c.nullable) and not c.primary_key,
+            )
+            for c in table.columns
+        }
         for table in SQLModel.metadata.tables.values()
     }
     for table in in_models.values():

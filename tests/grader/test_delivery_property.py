@@ -35,12 +35,30 @@ def picks(draw: st.DrawFn, user: int, game: int) -> list[tuple]:
     chosen = []
     for market in markets:
         if market is Market.TOTALS:
-            chosen.append((user, game, market, draw(st.sampled_from([Selection.OVER, Selection.UNDER])),
-                           draw(total_points), draw(prices), draw(stakes)))
+            chosen.append(
+                (
+                    user,
+                    game,
+                    market,
+                    draw(st.sampled_from([Selection.OVER, Selection.UNDER])),
+                    draw(total_points),
+                    draw(prices),
+                    draw(stakes),
+                )
+            )
         else:
             point = draw(spread_points) if market is Market.SPREADS else None
-            chosen.append((user, game, market, draw(st.sampled_from([Selection.HOME, Selection.AWAY])), point,
-                           draw(prices), draw(stakes)))
+            chosen.append(
+                (
+                    user,
+                    game,
+                    market,
+                    draw(st.sampled_from([Selection.HOME, Selection.AWAY])),
+                    point,
+                    draw(prices),
+                    draw(stakes),
+                )
+            )
     return chosen
 
 
@@ -70,8 +88,15 @@ def scenarios(draw: st.DrawFn) -> tuple[int, list[tuple], list[tuple[int, GameRe
 
 def _winning_result(events: list[GameResultEvent]) -> GameResultEvent:
     """The rule in docs/grading.md: newest source timestamp; then final over void; then event id."""
-    return max(events, key=lambda e: (e.last_update is not None, e.last_update or e.game.commence_time,
-                                      e.outcome == "final", e.event_id))
+    return max(
+        events,
+        key=lambda e: (
+            e.last_update is not None,
+            e.last_update or e.game.commence_time,
+            e.outcome == "final",
+            e.event_id,
+        ),
+    )
 
 
 async def _reset(db: asyncpg.Pool) -> None:
@@ -90,8 +115,9 @@ async def test_shuffled_duplicated_deliveries_end_with_the_totals_a_recompute_gi
     users = await insert_users(db, user_count)
     game_ids = [await insert_game(db, g) for g in GAMES]
     if pick_rows:
-        await insert_picks(db, [PickRow(users[u], game_ids[g], m, s, pt, pr, st)
-                                for u, g, m, s, pt, pr, st in pick_rows])
+        await insert_picks(
+            db, [PickRow(users[u], game_ids[g], m, s, pt, pr, st) for u, g, m, s, pt, pr, st in pick_rows]
+        )
 
     # WHEN random finals, corrections and voids arrive shuffled and duplicated at two graders working at once
     async def grader(number: int) -> None:
@@ -111,8 +137,15 @@ async def test_shuffled_duplicated_deliveries_end_with_the_totals_a_recompute_gi
         result = winners.get(GAMES[g].external_id)
         if result is None or result.outcome == "void":
             continue  # pending or void: counts in nothing
-        settled = settle(market=market, selection=selection, point=point, price=price, stake=stake,
-                         home_score=result.home_score, away_score=result.away_score)
+        settled = settle(
+            market=market,
+            selection=selection,
+            point=point,
+            price=price,
+            stake=stake,
+            home_score=result.home_score,
+            away_score=result.away_score,
+        )
         totals = expected[users[u]]
         totals[0] += settled.result_units
         totals[1] += stake

@@ -32,8 +32,13 @@ async def test_demo_seed_builds_weeks_of_graded_history_whose_totals_recompute_e
     assert summary.corrections == 3
     assert await db.fetchval("SELECT count(*) FROM processed_event") == summary.games + summary.corrections
     assert await db.fetchval("SELECT count(*) FROM pick_regrade WHERE reason LIKE 'score corrected%'") > 0
-    assert await db.fetchval("SELECT count(*) FROM pick p JOIN game g ON g.id = p.game_id "
-                             "WHERE p.graded_away_score IS DISTINCT FROM g.away_score") == 0
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM pick p JOIN game g ON g.id = p.game_id "
+            "WHERE p.graded_away_score IS DISTINCT FROM g.away_score"
+        )
+        == 0
+    )
     assert await db.fetchval("SELECT count(*) FROM market_line") == summary.games * 12
     assert await db.fetchval("SELECT count(*) FROM pick WHERE closing_price IS NULL") == 0
     # a living leaderboard: players up and down

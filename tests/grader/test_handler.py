@@ -64,8 +64,7 @@ async def test_a_poison_record_is_dead_lettered_while_its_batch_mates_settle(db:
         await sqs.send_message(QueueUrl=url, MessageBody=body)
 
     # WHEN the event-source runner feeds the queue to the handler, retrying at once, until nothing is left
-    runner = EventSourceRunner(sqs, url, handler.handle, function_name="grader", wait_seconds=0,
-                               retry_delay_seconds=0)
+    runner = EventSourceRunner(sqs, url, handler.handle, function_name="grader", wait_seconds=0, retry_delay_seconds=0)
     results = [await runner.poll_once() for _ in range(6)]
 
     # THEN the good records settled on the first receive, and the poison went to the DLQ after 3 receives

@@ -19,10 +19,13 @@ async def _graded_players(db: asyncpg.Pool) -> list[int]:
     info = game_info()
     game_id = await insert_game(db, info)
     users = await insert_users(db, 3)
-    await insert_picks(db, [
-        PickRow(users[0], game_id, "h2h", "home", None, -150, D("3")),
-        PickRow(users[1], game_id, "totals", "under", D("200"), -110, D("2")),
-    ])
+    await insert_picks(
+        db,
+        [
+            PickRow(users[0], game_id, "h2h", "home", None, -150, D("3")),
+            PickRow(users[1], game_id, "totals", "under", D("200"), -110, D("2")),
+        ],
+    )
     await apply_result(db, final(info, 100, 100))  # a tie: h2h push, total 200 push
     return users
 

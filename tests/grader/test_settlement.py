@@ -33,11 +33,14 @@ async def _three_players_on_one_game(db: asyncpg.Pool, external_id: str = "game-
     info = game_info(external_id)
     game_id = await insert_game(db, info)
     users = await insert_users(db, 3)
-    picks = await insert_picks(db, [
-        PickRow(users[0], game_id, "spreads", "home", D("-3.5"), -110, D("2")),
-        PickRow(users[1], game_id, "h2h", "away", None, 150, D("1")),
-        PickRow(users[2], game_id, "totals", "over", D("220"), -105, D("5")),
-    ])
+    picks = await insert_picks(
+        db,
+        [
+            PickRow(users[0], game_id, "spreads", "home", D("-3.5"), -110, D("2")),
+            PickRow(users[1], game_id, "h2h", "away", None, 150, D("1")),
+            PickRow(users[2], game_id, "totals", "over", D("220"), -105, D("5")),
+        ],
+    )
     return users, picks
 
 
@@ -56,7 +59,9 @@ async def test_a_final_score_grades_every_pick_and_folds_it_into_the_totals(db: 
     assert (result.action, result.picks_written, result.picks_regraded, result.users_updated) == ("applied", 3, 0, 3)
     rows = await picks_by_id(db)
     assert [(rows[p]["status"], rows[p]["result_units"]) for p in picks] == [
-        ("won", D("1.82")), ("lost", D("-1.00")), ("lost", D("-5.00"))
+        ("won", D("1.82")),
+        ("lost", D("-1.00")),
+        ("lost", D("-5.00")),
     ]
     assert all(rows[p]["graded_at"] == GRADED_AT for p in picks)
     assert all((rows[p]["graded_home_score"], rows[p]["graded_away_score"]) == (110, 105) for p in picks)
@@ -105,7 +110,10 @@ async def test_a_score_for_a_game_not_yet_ingested_creates_the_game(db: asyncpg.
     game = await db.fetchrow("SELECT * FROM game")
     assert game["id"] == result.game_id and result.action == "applied"
     assert (game["external_id"], game["home_team"], game["away_team"], game["commence_time"]) == (
-        info.external_id, info.home_team, info.away_team, info.commence_time
+        info.external_id,
+        info.home_team,
+        info.away_team,
+        info.commence_time,
     )
     assert (game["status"], game["home_score"], game["away_score"]) == ("final", 99, 98)
 
@@ -130,8 +138,9 @@ async def test_a_correction_moves_totals_by_exactly_the_difference_and_records_e
     assert after[users[2]] == Totals(D("4.76"), D("5.00"), 1, 0, 0)
     assert after[users[0]].units - before[users[0]].units == D("-3.82")
     regrades = await db.fetch("SELECT * FROM pick_regrade ORDER BY pick_id")
-    assert [(r["pick_id"], r["old_status"], r["new_status"], r["old_result_units"], r["new_result_units"])
-            for r in regrades] == [
+    assert [
+        (r["pick_id"], r["old_status"], r["new_status"], r["old_result_units"], r["new_result_units"]) for r in regrades
+    ] == [
         (picks[0], "won", "lost", D("1.82"), D("-2.00")),
         (picks[1], "lost", "won", D("-1.00"), D("1.50")),
         (picks[2], "lost", "won", D("-5.00"), D("4.76")),
@@ -147,7 +156,7 @@ async def test_a_correction_moves_totals_by_exactly_the_difference_and_records_e
 
 
 async def test_a_correction_that_changes_no_result_moves_no_totals(db: asyncpg.Pool) -> None:
-    users, picks = await _three_players_on_one_game(db)
+    _users, _picks = await _three_players_on_one_game(db)
     await apply_result(db, final(game_info(), 110, 105, hours_after_tip=3))
     before = await stored_totals(db)
 
@@ -180,7 +189,7 @@ async def test_an_older_result_delivered_after_a_correction_is_ignored(db: async
 
 async def test_a_score_corrected_back_to_its_first_value_is_applied(db: asyncpg.Pool) -> None:
     # GIVEN 110-105, corrected to 110-112 (the first event's id is on record as processed)
-    users, _ = await _three_players_on_one_game(db)
+    _users, _ = await _three_players_on_one_game(db)
     await apply_result(db, final(game_info(), 110, 105, hours_after_tip=3))
     after_first = await stored_totals(db)
     await apply_result(db, final(game_info(), 110, 112, hours_after_tip=5))
@@ -217,7 +226,7 @@ async def test_a_void_returns_stakes_and_leaves_roi_and_record_alone(db: asyncpg
 
 async def test_a_void_after_a_final_takes_the_graded_picks_out_of_the_totals(db: asyncpg.Pool) -> None:
     # GIVEN a game graded 110-105
-    users, picks = await _three_players_on_one_game(db)
+    users, _picks = await _three_players_on_one_game(db)
     await apply_result(db, final(game_info(), 110, 105, hours_after_tip=3))
 
     # WHEN the result is vacated and the game voided later
@@ -225,7 +234,7 @@ async def test_a_void_after_a_final_takes_the_graded_picks_out_of_the_totals(db:
 
     # THEN every player is back to zero: no units, nothing wagered, no W-L-P, ROI undefined; each regrade is recorded
     assert (result.action, result.picks_regraded) == ("applied", 3)
-    assert await stored_totals(db) == {u: ZERO for u in users}
+    assert await stored_totals(db) == dict.fromkeys(users, ZERO)
     assert await db.fetchval('SELECT count(*) FROM "user" WHERE roi IS NOT NULL') == 0
     regrades = await db.fetch("SELECT old_status, new_status, new_result_units, reason FROM pick_regrade")
     assert {(r["new_status"], r["new_result_units"], r["reason"]) for r in regrades} == {
@@ -260,7 +269,7 @@ async def test_an_older_void_arriving_after_the_final_is_ignored(db: asyncpg.Poo
 
 async def test_grading_records_the_closing_line_falling_back_to_the_current_one(db: asyncpg.Pool) -> None:
     # GIVEN the spread has a closing consensus and the moneyline only a current one; the total has none
-    users, picks = await _three_players_on_one_game(db)
+    _users, picks = await _three_players_on_one_game(db)
     game_id = await db.fetchval("SELECT id FROM game")
     await db.execute(
         "INSERT INTO market_line (game_id, snapshot_kind, market, selection, price, point, bookmaker, bookmaker_count, "
@@ -268,14 +277,17 @@ async def test_grading_records_the_closing_line_falling_back_to_the_current_one(
         "($1, 'current', 'spreads', 'home', -115, -4.5, 'fanduel', 5, $2), "
         "($1, 'closing', 'spreads', 'home', -108, -5.0, 'draftkings', 6, $2), "
         "($1, 'current', 'h2h', 'away', 170, NULL, 'betmgm', 4, $2)",
-        game_id, TIP_OFF,
+        game_id,
+        TIP_OFF,
     )
 
     await apply_result(db, final(game_info(), 110, 105))
 
     rows = await picks_by_id(db)
     assert [(rows[p]["closing_price"], rows[p]["closing_point"]) for p in picks] == [
-        (-108, D("-5.00")), (170, None), (None, None)
+        (-108, D("-5.00")),
+        (170, None),
+        (None, None),
     ]
     # The pick keeps the price and line it was taken at.
     assert (rows[picks[0]]["price"], rows[picks[0]]["point"]) == (-110, D("-3.50"))
@@ -283,7 +295,7 @@ async def test_grading_records_the_closing_line_falling_back_to_the_current_one(
 
 async def test_a_pick_left_pending_is_graded_when_the_result_is_delivered_again(db: asyncpg.Pool) -> None:
     # GIVEN a settled game and a pick that slipped in after it was settled (still pending)
-    users, _ = await _three_players_on_one_game(db)
+    _users, _ = await _three_players_on_one_game(db)
     event = final(game_info(), 110, 105)
     await apply_result(db, event)
     late_user = (await insert_users(db, 1, prefix="late"))[0]
@@ -334,7 +346,7 @@ async def test_two_graders_settling_games_with_shared_players_at_once_both_count
 
 async def test_a_result_re_reported_later_keeps_an_older_different_result_from_overtaking_it(db: asyncpg.Pool) -> None:
     # GIVEN 110-105 at 3 h after tip-off, re-reported unchanged at 8 h (same event id, newer timestamp)
-    users, _ = await _three_players_on_one_game(db)
+    _users, _ = await _three_players_on_one_game(db)
     await apply_result(db, final(game_info(), 110, 105, hours_after_tip=3))
     assert (await apply_result(db, final(game_info(), 110, 105, hours_after_tip=8))).action == "duplicate"
     before = await stored_totals(db)
@@ -354,8 +366,10 @@ async def test_a_void_and_a_final_with_the_same_timestamp_settle_as_the_final_in
     for g in ("a", "b"):
         game_id = await insert_game(db, game_info(g))
         await insert_picks(db, [PickRow(users[0], game_id, "spreads", "home", D("-3.5"), -110, D("2"))])
-    events = {g: (final(game_info(g), 110, 105, hours_after_tip=30), void(game_info(g), hours_after_tip=30))
-              for g in ("a", "b")}
+    events = {
+        g: (final(game_info(g), 110, 105, hours_after_tip=30), void(game_info(g), hours_after_tip=30))
+        for g in ("a", "b")
+    }
 
     # WHEN game a gets the void first and game b the final first
     first_a = await apply_result(db, events["a"][1])

@@ -73,10 +73,13 @@ async def test_sql_settlement_matches_the_rulebook_on_every_case(db: asyncpg.Poo
     games = {score: game_info(f"score-{score[0]}-{score[1]}") for score in scores}
     game_ids = {score: await insert_game(db, info) for score, info in games.items()}
     users = await insert_users(db, len(cases))
-    pick_ids = await insert_picks(db, [
-        PickRow(user, game_ids[score], market, selection, line, price, stake)
-        for user, (score, market, selection, line, price, stake) in zip(users, cases, strict=True)
-    ])
+    pick_ids = await insert_picks(
+        db,
+        [
+            PickRow(user, game_ids[score], market, selection, line, price, stake)
+            for user, (score, market, selection, line, price, stake) in zip(users, cases, strict=True)
+        ],
+    )
 
     # WHEN each game's final score is settled by the SQL
     for score, info in games.items():
@@ -87,8 +90,15 @@ async def test_sql_settlement_matches_the_rulebook_on_every_case(db: asyncpg.Poo
     totals = await stored_totals(db)
     pushes = 0
     for pick_id, user, (score, market, selection, line, price, stake) in zip(pick_ids, users, cases, strict=True):
-        expected = settle(market=market, selection=selection, point=line, price=price, stake=stake,
-                          home_score=score[0], away_score=score[1])
+        expected = settle(
+            market=market,
+            selection=selection,
+            point=line,
+            price=price,
+            stake=stake,
+            home_score=score[0],
+            away_score=score[1],
+        )
         got = rows[pick_id]
         case = f"{market} {selection} {line} at {price} x {stake}, final {score}"
         assert (got["status"], got["result_units"]) == (expected.status, expected.result_units), case
@@ -96,7 +106,10 @@ async def test_sql_settlement_matches_the_rulebook_on_every_case(db: asyncpg.Poo
         status = expected.status
         pushes += status is PickStatus.PUSH
         assert totals[user] == Totals(
-            expected.result_units, stake, int(status is PickStatus.WON), int(status is PickStatus.LOST),
+            expected.result_units,
+            stake,
+            int(status is PickStatus.WON),
+            int(status is PickStatus.LOST),
             int(status is PickStatus.PUSH),
         ), case
     by_market = defaultdict(int)
@@ -110,11 +123,18 @@ async def test_void_settles_every_market_to_a_returned_stake(db: asyncpg.Pool) -
     # GIVEN picks on every market and side of one game
     info = game_info("void-table")
     game_id = await insert_game(db, info)
-    sides = [(Market.H2H, "home", None), (Market.H2H, "away", None), (Market.SPREADS, "home", D("-3")),
-             (Market.SPREADS, "away", D("3")), (Market.TOTALS, "over", D("221")), (Market.TOTALS, "under", D("221.5"))]
+    sides = [
+        (Market.H2H, "home", None),
+        (Market.H2H, "away", None),
+        (Market.SPREADS, "home", D("-3")),
+        (Market.SPREADS, "away", D("3")),
+        (Market.TOTALS, "over", D("221")),
+        (Market.TOTALS, "under", D("221.5")),
+    ]
     users = await insert_users(db, len(sides))
-    await insert_picks(db, [PickRow(u, game_id, m, s, p, -110, D("2.5"))
-                            for u, (m, s, p) in zip(users, sides, strict=True)])
+    await insert_picks(
+        db, [PickRow(u, game_id, m, s, p, -110, D("2.5")) for u, (m, s, p) in zip(users, sides, strict=True)]
+    )
 
     # WHEN the game is void
     await apply_result(db, void(info, "postponed"))

@@ -41,22 +41,34 @@ def auth_header(user_id: int, settings: WebSettings | None = None) -> dict[str, 
 async def make_user(pool: asyncpg.Pool, username: str) -> int:
     return await pool.fetchval(
         'INSERT INTO "user" (username, email, password_hash) VALUES ($1, $2, $3) RETURNING id',
-        username, f"{username.lower()}@example.com", "not-a-real-hash",
+        username,
+        f"{username.lower()}@example.com",
+        "not-a-real-hash",
     )
 
 
-async def make_game(pool: asyncpg.Pool, *, commence_time: datetime | None = None, sport_key: str = "basketball_nba",
-                    home_team: str = "Boston Celtics", away_team: str = "New York Knicks") -> int:
+async def make_game(
+    pool: asyncpg.Pool,
+    *,
+    commence_time: datetime | None = None,
+    sport_key: str = "basketball_nba",
+    home_team: str = "Boston Celtics",
+    away_team: str = "New York Knicks",
+) -> int:
     return await pool.fetchval(
         "INSERT INTO game (external_id, sport_key, home_team, away_team, commence_time) "
         "VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        f"ev{next(_external_ids)}", sport_key, home_team, away_team,
+        f"ev{next(_external_ids)}",
+        sport_key,
+        home_team,
+        away_team,
         commence_time or datetime.now(UTC) - timedelta(days=1),
     )
 
 
-async def make_games(pool: asyncpg.Pool, count: int, *, sport_key: str = "basketball_nba",
-                     commence_time: datetime | None = None) -> list[int]:
+async def make_games(
+    pool: asyncpg.Pool, count: int, *, sport_key: str = "basketball_nba", commence_time: datetime | None = None
+) -> list[int]:
     """Insert `count` games of one sport in one statement; return their ids in order."""
     start = next(_external_ids)
     for _ in range(count):
@@ -65,7 +77,10 @@ async def make_games(pool: asyncpg.Pool, count: int, *, sport_key: str = "basket
         "INSERT INTO game (external_id, sport_key, home_team, away_team, commence_time) "
         "SELECT 'ev' || ($1 + i), $2, 'Home ' || i, 'Away ' || i, $3 FROM generate_series(1, $4) AS i "
         "ORDER BY i RETURNING id",
-        start, sport_key, commence_time or datetime.now(UTC) - timedelta(days=1), count,
+        start,
+        sport_key,
+        commence_time or datetime.now(UTC) - timedelta(days=1),
+        count,
     )
     return sorted(row["id"] for row in rows)
 
@@ -95,8 +110,18 @@ async def make_pick(
     return await pool.fetchval(
         "INSERT INTO pick (user_id, game_id, market, selection, point, price, stake, status, result_units, graded_at,"
         " closing_price, closing_point) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-        user_id, game_id, market, selection, point, price, stake, status,
-        None if units is None else Decimal(units), graded_at, closing_price, closing_point,
+        user_id,
+        game_id,
+        market,
+        selection,
+        point,
+        price,
+        stake,
+        status,
+        None if units is None else Decimal(units),
+        graded_at,
+        closing_price,
+        closing_point,
     )
 
 
@@ -119,8 +144,15 @@ async def make_record(
         "INSERT INTO pick (user_id, game_id, market, selection, price, stake, status, result_units, graded_at) "
         "VALUES ($1, $2, 'h2h', 'home', $3, $4, $5, $6, $7)",
         [
-            (user_id, game_id, price, stake, status, result_units(status=PickStatus(status), price=price, stake=stake),
-             graded_at)
+            (
+                user_id,
+                game_id,
+                price,
+                stake,
+                status,
+                result_units(status=PickStatus(status), price=price, stake=stake),
+                graded_at,
+            )
             for game_id, status in zip(game_ids, statuses, strict=False)
         ],
     )

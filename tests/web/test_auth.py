@@ -33,10 +33,12 @@ async def test_password_is_stored_as_an_argon2_hash(db: asyncpg.Pool) -> None:
 async def test_username_and_email_are_unique_ignoring_case(db: asyncpg.Pool) -> None:
     async with client() as c:
         await register(c, "Alice", email="alice@example.com")
-        same_name = await c.post("/auth/register", json={"username": "aLICE", "email": "other@example.com",
-                                                         "password": PASSWORD})
-        same_email = await c.post("/auth/register", json={"username": "bob", "email": "ALICE@Example.com",
-                                                          "password": PASSWORD})
+        same_name = await c.post(
+            "/auth/register", json={"username": "aLICE", "email": "other@example.com", "password": PASSWORD}
+        )
+        same_email = await c.post(
+            "/auth/register", json={"username": "bob", "email": "ALICE@Example.com", "password": PASSWORD}
+        )
     assert same_name.status_code == 409 and same_name.json()["error"]["code"] == "username_taken"
     assert same_email.status_code == 409 and same_email.json()["error"]["code"] == "email_taken"
     assert await db.fetchval('SELECT count(*) FROM "user"') == 1
@@ -44,11 +46,16 @@ async def test_username_and_email_are_unique_ignoring_case(db: asyncpg.Pool) -> 
 
 async def test_a_short_password_or_one_equal_to_username_or_email_is_refused(db: asyncpg.Pool) -> None:
     async with client() as c:
-        short = await c.post("/auth/register", json={"username": "alice", "email": "a@example.com", "password": "short"})
-        as_name = await c.post("/auth/register", json={"username": "alice_longname", "email": "a@example.com",
-                                                       "password": "ALICE_LONGNAME"})
-        as_email = await c.post("/auth/register", json={"username": "alice", "email": "alice@example.com",
-                                                        "password": "alice@example.com"})
+        short = await c.post(
+            "/auth/register", json={"username": "alice", "email": "a@example.com", "password": "short"}
+        )
+        as_name = await c.post(
+            "/auth/register",
+            json={"username": "alice_longname", "email": "a@example.com", "password": "ALICE_LONGNAME"},
+        )
+        as_email = await c.post(
+            "/auth/register", json={"username": "alice", "email": "alice@example.com", "password": "alice@example.com"}
+        )
     for response in (short, as_name, as_email):
         assert response.status_code == 422
         assert response.json()["error"]["code"] == "weak_password"
@@ -77,8 +84,9 @@ async def test_login_with_json_by_username_or_email_returns_a_token(db: asyncpg.
 async def test_login_accepts_the_oauth2_password_form(db: asyncpg.Pool) -> None:
     async with client() as c:
         await register(c, "alice")
-        response = await c.post("/auth/login", data={"grant_type": "password", "username": "alice",
-                                                     "password": PASSWORD})
+        response = await c.post(
+            "/auth/login", data={"grant_type": "password", "username": "alice", "password": PASSWORD}
+        )
     assert response.status_code == 200
     assert response.json()["token_type"] == "bearer" and response.json()["access_token"]
 
@@ -121,8 +129,9 @@ async def test_an_expired_token_is_401(db: asyncpg.Pool) -> None:
     settings = WebSettings()
     async with client(settings) as c:
         user = (await register(c, "alice"))["user"]
-        expired = create_access_token(user_id=user["id"], settings=settings,
-                                      now=datetime.now(UTC) - timedelta(days=2)).token
+        expired = create_access_token(
+            user_id=user["id"], settings=settings, now=datetime.now(UTC) - timedelta(days=2)
+        ).token
         response = await c.get("/api/me", headers={"Authorization": f"Bearer {expired}"})
     assert response.status_code == 401 and response.json()["error"]["code"] == "invalid_token"
 
@@ -136,8 +145,10 @@ async def test_a_token_signed_with_another_secret_or_algorithm_is_401(db: asyncp
         forged = jwt.encode(claims, "another-secret", algorithm="HS256")
         other_alg = jwt.encode(claims, settings.jwt_secret, algorithm="HS512")
         unsigned = jwt.encode(claims, "", algorithm="HS256").rsplit(".", 1)[0] + "."
-        responses = [await c.get("/api/me", headers={"Authorization": f"Bearer {t}"})
-                     for t in (forged, other_alg, unsigned, "garbage")]
+        responses = [
+            await c.get("/api/me", headers={"Authorization": f"Bearer {t}"})
+            for t in (forged, other_alg, unsigned, "garbage")
+        ]
     assert [r.status_code for r in responses] == [401, 401, 401, 401]
 
 

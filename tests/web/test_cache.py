@@ -114,8 +114,17 @@ class _Clock:
 
 def _request(path: str = "/x", if_none_match: str | None = None) -> Request:
     headers = [(b"if-none-match", if_none_match.encode())] if if_none_match else []
-    return Request({"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": headers,
-                    "scheme": "http", "server": ("t", 80)})
+    return Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "path": path,
+            "query_string": b"",
+            "headers": headers,
+            "scheme": "http",
+            "server": ("t", 80),
+        }
+    )
 
 
 def _counting_build() -> tuple[list[DataVersion], object]:
@@ -144,9 +153,9 @@ async def test_the_version_read_is_trusted_for_the_ttl_then_read_again(db: async
 async def test_concurrent_misses_for_one_key_build_once(db: asyncpg.Pool) -> None:
     cache = ResponseCache(version_ttl_seconds=0)
     seen, build = _counting_build()
-    responses = await asyncio.gather(*(
-        cache.respond(request=_request(), pool=db, scope="leaderboard", key="k", build=build) for _ in range(5)
-    ))
+    responses = await asyncio.gather(
+        *(cache.respond(request=_request(), pool=db, scope="leaderboard", key="k", build=build) for _ in range(5))
+    )
     assert len(seen) == 1 and {r.body for r in responses} == {b'{"n":1}'}
 
 
@@ -199,8 +208,9 @@ async def test_a_failed_build_is_not_cached(db: asyncpg.Pool) -> None:
 async def test_private_responses_say_so_and_vary_on_authorization(db: asyncpg.Pool) -> None:
     cache = ResponseCache(version_ttl_seconds=0, max_age_seconds=7)
     _, build = _counting_build()
-    response = await cache.respond(request=_request(), pool=db, scope="board", key="viewer:1", build=build,
-                                   private=True)
+    response = await cache.respond(
+        request=_request(), pool=db, scope="board", key="viewer:1", build=build, private=True
+    )
     assert response.headers["cache-control"] == "private, max-age=7" and response.headers["vary"] == "Authorization"
 
 
@@ -222,7 +232,8 @@ async def test_an_etag_follows_the_body_so_equal_bodies_share_it(db: asyncpg.Poo
 
     first = await cache.respond(request=_request(), pool=db, scope="board", key="k", build=same)
     await bump(db, "board")
-    second = await cache.respond(request=_request(if_none_match=first.headers["etag"]), pool=db, scope="board",
-                                 key="k", build=same)
+    second = await cache.respond(
+        request=_request(if_none_match=first.headers["etag"]), pool=db, scope="board", key="k", build=same
+    )
     # A bump that changed nothing this response shows still lets the client keep its copy.
     assert second.status_code == 304

@@ -27,26 +27,37 @@ async def test_shares_of_picks_and_units_per_side_count_pending_and_graded_but_n
     await make_pick(db, user_id=users[2], game_id=game, selection="home", stake="2")
     await make_pick(db, user_id=users[3], game_id=game, selection="away", stake="4")
     await make_pick(db, user_id=users[4], game_id=game, selection="away", stake="5", status="void")
-    await make_pick(db, user_id=users[0], game_id=game, market="spreads", selection="home", point=Decimal("-3.5"),
-                    stake="1.5")
+    await make_pick(
+        db, user_id=users[0], game_id=game, market="spreads", selection="home", point=Decimal("-3.5"), stake="1.5"
+    )
     await make_pick(db, user_id=users[1], game_id=game, market="spreads", selection="home", point=Decimal("-4"))
     # WHEN the consensus is read
     body = await _consensus(game)
     # THEN each market lists both sides with counts, units and shares; void picks are not counted
     h2h, spreads, totals = body["markets"]
-    assert h2h == {"market": "h2h", "picks": 4, "units": "8.00", "sides": [
-        {"selection": "home", "picks": 3, "units": "4.00", "pick_share": "0.750000", "unit_share": "0.500000"},
-        {"selection": "away", "picks": 1, "units": "4.00", "pick_share": "0.250000", "unit_share": "0.500000"},
-    ]}
+    assert h2h == {
+        "market": "h2h",
+        "picks": 4,
+        "units": "8.00",
+        "sides": [
+            {"selection": "home", "picks": 3, "units": "4.00", "pick_share": "0.750000", "unit_share": "0.500000"},
+            {"selection": "away", "picks": 1, "units": "4.00", "pick_share": "0.250000", "unit_share": "0.500000"},
+        ],
+    }
     assert spreads["sides"] == [
         {"selection": "home", "picks": 2, "units": "2.50", "pick_share": "1.000000", "unit_share": "1.000000"},
         {"selection": "away", "picks": 0, "units": "0.00", "pick_share": "0.000000", "unit_share": "0.000000"},
     ]
     # AND a market nobody picked shows both sides with zero picks and no share
-    assert totals == {"market": "totals", "picks": 0, "units": "0.00", "sides": [
-        {"selection": "over", "picks": 0, "units": "0.00", "pick_share": None, "unit_share": None},
-        {"selection": "under", "picks": 0, "units": "0.00", "pick_share": None, "unit_share": None},
-    ]}
+    assert totals == {
+        "market": "totals",
+        "picks": 0,
+        "units": "0.00",
+        "sides": [
+            {"selection": "over", "picks": 0, "units": "0.00", "pick_share": None, "unit_share": None},
+            {"selection": "under", "picks": 0, "units": "0.00", "pick_share": None, "unit_share": None},
+        ],
+    }
     assert (body["game_id"], body["picks"], body["units"]) == (game, 6, "10.50")
 
 

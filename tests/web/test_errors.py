@@ -70,18 +70,21 @@ async def test_an_unexpected_error_is_500_without_a_stack_trace(db: asyncpg.Pool
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         response = await c.get("/boom")
     assert response.status_code == 500
-    assert response.json() == {"error": {"code": "internal_error", "message": "Something went wrong on our side.",
-                                         "details": None}}
+    assert response.json() == {
+        "error": {"code": "internal_error", "message": "Something went wrong on our side.", "details": None}
+    }
     assert "secret" not in response.text and "Traceback" not in response.text
 
 
 async def test_cors_allows_only_the_configured_origins(db: asyncpg.Pool) -> None:
     settings = WebSettings(cors_origins=["https://pickvs.example"])
     async with client(settings) as c:
-        allowed = await c.options("/api/picks", headers={"Origin": "https://pickvs.example",
-                                                         "Access-Control-Request-Method": "POST"})
-        refused = await c.options("/api/picks", headers={"Origin": "https://evil.example",
-                                                         "Access-Control-Request-Method": "POST"})
+        allowed = await c.options(
+            "/api/picks", headers={"Origin": "https://pickvs.example", "Access-Control-Request-Method": "POST"}
+        )
+        refused = await c.options(
+            "/api/picks", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+        )
         simple = await c.get("/api/games/upcoming", headers={"Origin": "https://pickvs.example"})
     assert allowed.headers["access-control-allow-origin"] == "https://pickvs.example"
     assert "access-control-allow-origin" not in refused.headers
@@ -92,8 +95,11 @@ async def test_cors_allows_only_the_configured_origins(db: asyncpg.Pool) -> None
 async def test_a_refused_oversized_body_still_carries_cors_headers(db: asyncpg.Pool) -> None:
     settings = WebSettings(cors_origins=["https://pickvs.example"], max_body_bytes=16)
     async with client(settings) as c:
-        response = await c.post("/api/picks", content=b"z" * 64,
-                                headers={"Origin": "https://pickvs.example", "Content-Type": "application/json"})
+        response = await c.post(
+            "/api/picks",
+            content=b"z" * 64,
+            headers={"Origin": "https://pickvs.example", "Content-Type": "application/json"},
+        )
     assert response.status_code == 413
     assert response.headers["access-control-allow-origin"] == "https://pickvs.example"
 
@@ -113,8 +119,14 @@ def test_every_operation_documents_its_errors_with_the_one_error_body() -> None:
 
 def test_routes_that_need_a_login_declare_401_and_the_bearer_scheme() -> None:
     spec = create_app(WebSettings(env="dev")).openapi()
-    assert spec["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == "/auth/login"
-    for path, method in (("/api/me", "get"), ("/api/picks", "post"), ("/api/picks/me", "get"),
-                         ("/api/picks/{pick_id}", "delete")):
+    assert (
+        spec["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == "/auth/login"
+    )
+    for path, method in (
+        ("/api/me", "get"),
+        ("/api/picks", "post"),
+        ("/api/picks/me", "get"),
+        ("/api/picks/{pick_id}", "delete"),
+    ):
         operation = spec["paths"][path][method]
         assert "401" in operation["responses"] and operation["security"], (method, path)

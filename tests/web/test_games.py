@@ -30,11 +30,17 @@ async def test_each_board_game_carries_every_market_line_and_when_the_odds_were_
     assert datetime.fromisoformat(game["odds_taken_at"]) == taken_at
     markets = {m["market"]: m for m in game["markets"]}
     assert [(o["selection"], o["price"], o["point"]) for o in markets["h2h"]["outcomes"]] == [
-        ("home", -150, None), ("away", 130, None)]
+        ("home", -150, None),
+        ("away", 130, None),
+    ]
     assert [(o["selection"], o["price"], o["point"]) for o in markets["spreads"]["outcomes"]] == [
-        ("home", -110, "-3.50"), ("away", -110, "3.50")]
+        ("home", -110, "-3.50"),
+        ("away", -110, "3.50"),
+    ]
     assert [(o["selection"], o["price"], o["point"]) for o in markets["totals"]["outcomes"]] == [
-        ("over", -105, "221.50"), ("under", -115, "221.50")]
+        ("over", -105, "221.50"),
+        ("under", -115, "221.50"),
+    ]
     assert markets["h2h"]["bookmaker_count"] == 2
     assert game["bookmakers"] is None
 
@@ -53,8 +59,9 @@ async def test_the_board_filters_by_sport_and_utc_date(db: asyncpg.Pool) -> None
     await add_game(db, external_id="nhl", sport_key="icehockey_nhl", commence_time=tomorrow)
     await add_game(db, external_id="nba-later", commence_time=tomorrow + timedelta(days=1))
     async with client() as c:
-        response = await c.get("/api/games/upcoming",
-                               params={"sport": "basketball_nba", "date": tomorrow.date().isoformat()})
+        response = await c.get(
+            "/api/games/upcoming", params={"sport": "basketball_nba", "date": tomorrow.date().isoformat()}
+        )
     assert [g["id"] for g in response.json()["games"]] == [nba]
 
 
@@ -89,8 +96,10 @@ async def test_the_board_limit_is_capped_by_settings(db: asyncpg.Pool) -> None:
 
 async def test_one_game_shows_its_status_and_final_score(db: asyncpg.Pool) -> None:
     game_id = await add_game(db, starts_in="-3 hours")
-    await db.execute("UPDATE game SET status = 'final', home_score = 101, away_score = 99, completed_at = now() "
-                     "WHERE id = $1", game_id)
+    await db.execute(
+        "UPDATE game SET status = 'final', home_score = 101, away_score = 99, completed_at = now() WHERE id = $1",
+        game_id,
+    )
     async with client() as c:
         response = await c.get(f"/api/games/{game_id}")
     body = response.json()

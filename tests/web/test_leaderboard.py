@@ -1,4 +1,4 @@
-"""GET /api/leaderboard: columns, windows, sport filter, sorts, minimum picks, tie-breaks, rating, pagination, errors."""
+"""GET /api/leaderboard: columns, windows, sport filter, sorts, minimum picks, tie-breaks, rating, pages, errors."""
 
 from __future__ import annotations
 
@@ -41,8 +41,17 @@ async def test_units_board_lists_each_players_graded_totals_with_ranks(db: async
     assert body["total"] == 2
     alice_row, bob_row = body["entries"]
     assert alice_row == {
-        "rank": 1, "username": "alice", "units": "1.64", "wagered": "8.00", "roi": "0.205000",
-        "wins": 2, "losses": 1, "pushes": 1, "picks": 4, "win_rate": "0.666667", "rating": "0.015185",
+        "rank": 1,
+        "username": "alice",
+        "units": "1.64",
+        "wagered": "8.00",
+        "roi": "0.205000",
+        "wins": 2,
+        "losses": 1,
+        "pushes": 1,
+        "picks": 4,
+        "win_rate": "0.666667",
+        "rating": "0.015185",
     }
     assert bob_row["rank"] == 2 and bob_row["units"] == "1.50" and bob_row["wagered"] == "1.00"
     assert bob_row["roi"] == "1.500000" and bob_row["win_rate"] == "1.000000"
@@ -59,7 +68,13 @@ async def test_void_and_pending_picks_are_left_out_of_the_board(db: asyncpg.Pool
     (row,) = (await _board())["entries"]
     # THEN only the win counts: wagered, record and picks ignore the void and the pending pick
     assert (row["units"], row["wagered"], row["picks"], row["wins"], row["losses"], row["pushes"]) == (
-        "2.00", "2.00", 1, 1, 0, 0)
+        "2.00",
+        "2.00",
+        1,
+        1,
+        0,
+        0,
+    )
 
 
 async def test_a_player_without_graded_picks_is_not_ranked(db: asyncpg.Pool) -> None:
@@ -141,8 +156,10 @@ async def test_ties_break_on_units_then_less_wagered_then_username_ignoring_case
     body = await _board(sort="roi", min_picks=1)
     # THEN more units first, then usernames case-insensitively (alice2 before Bob, unlike a byte-wise sort)
     assert [(e["username"], e["units"], e["roi"]) for e in body["entries"]] == [
-        ("carl", "4.00", "1.000000"), ("zed", "4.00", "1.000000"),
-        ("alice2", "2.00", "1.000000"), ("Bob", "2.00", "1.000000"),
+        ("carl", "4.00", "1.000000"),
+        ("zed", "4.00", "1.000000"),
+        ("alice2", "2.00", "1.000000"),
+        ("Bob", "2.00", "1.000000"),
     ]
     # AND the order is the same on every request
     for _ in range(3):
@@ -201,7 +218,8 @@ async def test_sport_filter_counts_only_that_sports_picks(db: asyncpg.Pool) -> N
     assert [(e["username"], e["units"]) for e in nfl_board["entries"]] == [("bob", "3.00"), ("alice", "-1.00")]
     assert nfl_board["sport"] == "americanfootball_nfl"
     assert [(e["username"], e["units"]) for e in (await _board(sport="basketball_nba"))["entries"]] == [
-        ("alice", "1.00")]
+        ("alice", "1.00")
+    ]
     assert (await _board(sport="icehockey_nhl"))["entries"] == []
 
 
@@ -222,8 +240,15 @@ async def test_pages_keep_their_ranks_and_the_total(db: asyncpg.Pool) -> None:
 
 async def test_bad_parameters_are_a_422_in_the_error_body(db: asyncpg.Pool) -> None:
     async with api() as client:
-        for params in ({"sort": "luck"}, {"window": "year"}, {"limit": 0}, {"limit": 201}, {"offset": -1},
-                       {"min_picks": 0}, {"sport": "Bad Sport!"}):
+        for params in (
+            {"sort": "luck"},
+            {"window": "year"},
+            {"limit": 0},
+            {"limit": 201},
+            {"offset": -1},
+            {"min_picks": 0},
+            {"sport": "Bad Sport!"},
+        ):
             response = await client.get("/api/leaderboard", params=params)
             assert response.status_code == 422, params
             body = response.json()

@@ -9,7 +9,6 @@ from services.web.settings import WebSettings
 from tests.web.helpers import PASSWORD, client, register
 
 
-
 def limits() -> WebSettings:
     return WebSettings(login_max_failures_per_account=3, login_max_failures_per_client=5, login_window_seconds=600)
 
@@ -38,7 +37,8 @@ async def test_the_limit_treats_unknown_and_known_accounts_alike(db: asyncpg.Poo
     assert [r.status_code for r in known] == [r.status_code for r in unknown] == [401, 401, 401, 429]
     # Same code and message; only the seconds to wait may differ by the time between the two runs.
     assert {k: v for k, v in known[-1].json()["error"].items() if k != "details"} == {
-        k: v for k, v in unknown[-1].json()["error"].items() if k != "details"}
+        k: v for k, v in unknown[-1].json()["error"].items() if k != "details"
+    }
 
 
 async def test_a_client_spraying_many_accounts_is_limited_but_other_clients_are_not(db: asyncpg.Pool) -> None:

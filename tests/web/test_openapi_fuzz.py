@@ -60,8 +60,10 @@ def api(pg_url: str) -> Iterator[tuple[_Loop, httpx.AsyncClient, dict[str, str]]
         await truncate_all(await get_pool(app_settings))
         # Game 1 matches the slip example in the schema, so the fuzz also places (and may cancel) real picks.
         await add_game(await get_pool(app_settings))
-        response = await client.post("/auth/register", json={"username": "fuzzer", "email": "fuzzer@example.com",
-                                                             "password": "a long enough password"})
+        response = await client.post(
+            "/auth/register",
+            json={"username": "fuzzer", "email": "fuzzer@example.com", "password": "a long enough password"},
+        )
         assert response.status_code == 201, response.text
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
@@ -95,8 +97,7 @@ def _httpx_kwargs(case: schemathesis.Case, auth: dict[str, str]) -> dict[str, An
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors_and_every_response_matches_the_schema(
     case: schemathesis.Case, api: tuple[_Loop, httpx.AsyncClient, dict[str, str]]
 ) -> None:

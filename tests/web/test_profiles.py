@@ -57,19 +57,46 @@ async def test_record_units_and_roi_per_window_leave_voids_out_of_wagered_and_ro
     # WHEN her profile is read
     windows = (await _ok("alice"))["windows"]
     # THEN all time holds everything, the void only as a void
-    assert windows["all"] == {"wins": 1, "losses": 1, "pushes": 1, "voids": 1, "picks": 3, "units": "2.00",
-                              "wagered": "4.00", "roi": "0.500000", "win_rate": "0.500000"}
+    assert windows["all"] == {
+        "wins": 1,
+        "losses": 1,
+        "pushes": 1,
+        "voids": 1,
+        "picks": 3,
+        "units": "2.00",
+        "wagered": "4.00",
+        "roi": "0.500000",
+        "win_rate": "0.500000",
+    }
     # AND the recent windows hold only today's picks
     for name in ("season", "month", "week"):
-        assert windows[name] == {"wins": 1, "losses": 0, "pushes": 0, "voids": 1, "picks": 1, "units": "3.00",
-                                 "wagered": "2.00", "roi": "1.500000", "win_rate": "1.000000"}, name
+        assert windows[name] == {
+            "wins": 1,
+            "losses": 0,
+            "pushes": 0,
+            "voids": 1,
+            "picks": 1,
+            "units": "3.00",
+            "wagered": "2.00",
+            "roi": "1.500000",
+            "win_rate": "1.000000",
+        }, name
 
 
 async def test_a_player_without_graded_picks_has_zero_totals_and_null_ratios(db: asyncpg.Pool) -> None:
     await make_user(db, "newbie")
     body = await _ok("newbie")
-    assert body["windows"]["all"] == {"wins": 0, "losses": 0, "pushes": 0, "voids": 0, "picks": 0, "units": "0.00",
-                                      "wagered": "0.00", "roi": None, "win_rate": None}
+    assert body["windows"]["all"] == {
+        "wins": 0,
+        "losses": 0,
+        "pushes": 0,
+        "voids": 0,
+        "picks": 0,
+        "units": "0.00",
+        "wagered": "0.00",
+        "roi": None,
+        "win_rate": None,
+    }
     assert body["closing_line_value"] == {"picks": 0, "average": None, "beat_close": 0, "beat_close_share": None}
     assert body["units_over_time"] == [] and body["picks"]["items"] == [] and body["pending"] == 0
 
@@ -84,8 +111,17 @@ async def test_closing_line_value_averages_comparable_graded_picks_and_counts_th
     for game_id, (price, closing) in zip(games, taken_and_closed, strict=False):
         await make_pick(db, user_id=alice, game_id=game_id, status="won", price=price, closing_price=closing)
     # AND picks that cannot be compared: the spread moved off her number, no closing line, still pending
-    await make_pick(db, user_id=alice, game_id=games[3], status="lost", market="spreads", point=Decimal("-3.5"),
-                    price=-110, closing_price=-130, closing_point=Decimal("-4.5"))
+    await make_pick(
+        db,
+        user_id=alice,
+        game_id=games[3],
+        status="lost",
+        market="spreads",
+        point=Decimal("-3.5"),
+        price=-110,
+        closing_price=-130,
+        closing_point=Decimal("-4.5"),
+    )
     await make_pick(db, user_id=alice, game_id=games[4], status="lost", price=-110)
     await make_pick(db, user_id=alice, game_id=games[5], price=-110, closing_price=-200)
     # WHEN her profile is read
@@ -99,8 +135,17 @@ async def test_closing_line_value_averages_comparable_graded_picks_and_counts_th
 
 async def test_a_spread_that_closed_on_the_same_number_is_compared_by_price(db: asyncpg.Pool) -> None:
     alice = await make_user(db, "alice")
-    await make_pick(db, user_id=alice, game_id=await make_game(db), status="won", market="spreads",
-                    point=Decimal("-3.5"), price=-110, closing_price=-125, closing_point=Decimal("-3.5"))
+    await make_pick(
+        db,
+        user_id=alice,
+        game_id=await make_game(db),
+        status="won",
+        market="spreads",
+        point=Decimal("-3.5"),
+        price=-110,
+        closing_price=-125,
+        closing_point=Decimal("-3.5"),
+    )
     body = await _ok("alice")
     expected = closing_line_value(price_taken=-110, closing_price=-125).quantize(SIX, rounding=ROUND_HALF_UP)
     assert body["closing_line_value"]["average"] == str(expected)
@@ -114,11 +159,13 @@ async def test_units_over_time_has_one_cumulative_point_per_graded_day(db: async
     day1 = datetime(2026, 11, 1, 20, tzinfo=UTC)
     day2 = datetime(2026, 11, 3, 23, 59, tzinfo=UTC)
     await make_pick(db, user_id=alice, game_id=games[0], status="won", price=100, stake="3", graded_at=day1)
-    await make_pick(db, user_id=alice, game_id=games[1], status="lost", price=100, stake="1",
-                    graded_at=day1 + timedelta(hours=2))  # 22:00 UTC: still 1 November
+    await make_pick(
+        db, user_id=alice, game_id=games[1], status="lost", price=100, stake="1", graded_at=day1 + timedelta(hours=2)
+    )  # 22:00 UTC: still 1 November
     await make_pick(db, user_id=alice, game_id=games[2], status="lost", price=100, stake="4", graded_at=day2)
-    await make_pick(db, user_id=alice, game_id=games[3], status="void", price=100, stake="4",
-                    graded_at=day2 + timedelta(days=1))
+    await make_pick(
+        db, user_id=alice, game_id=games[3], status="void", price=100, stake="4", graded_at=day2 + timedelta(days=1)
+    )
     # THEN the series has a point per day with graded results, oldest first, cumulative
     assert (await _ok("alice"))["units_over_time"] == [
         {"day": "2026-11-01", "units": "2.00", "cumulative_units": "2.00"},

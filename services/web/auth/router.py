@@ -52,8 +52,9 @@ def _token(user: CurrentUserModel, settings: WebSettings) -> TokenPublic:
     return TokenPublic(access_token=issued.token, expires_in=issued.expires_in, user=user)
 
 
-@router.post("/auth/register", status_code=status.HTTP_201_CREATED, response_model=TokenPublic,
-             responses=error_responses(409))
+@router.post(
+    "/auth/register", status_code=status.HTTP_201_CREATED, response_model=TokenPublic, responses=error_responses(409)
+)
 async def register(body: UserCreate, db: Db, settings: Settings) -> TokenPublic:
     """Create an account and return a token for it (409 when the username or email is taken)."""
     user = await service.register(db=db, settings=settings, user=body)
@@ -79,17 +80,26 @@ async def _login_request(request: Request) -> LoginRequest:
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False, include_input=False)]
         ) from exc
-    raise DomainError("Send JSON or an application/x-www-form-urlencoded form.", code="unsupported_media_type",
-                      status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+    raise DomainError(
+        "Send JSON or an application/x-www-form-urlencoded form.",
+        code="unsupported_media_type",
+        status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    )
 
 
-@router.post("/auth/login", response_model=TokenPublic, openapi_extra=_LOGIN_BODY,
-             responses=error_responses(401, 415, 429))
+@router.post(
+    "/auth/login", response_model=TokenPublic, openapi_extra=_LOGIN_BODY, responses=error_responses(401, 415, 429)
+)
 async def login(request: Request, db: Db, settings: Settings) -> TokenPublic:
     """Exchange a username-or-email and password for a token; 401 without saying which was wrong, 429 when limited."""
     body = await _login_request(request)
-    user = await service.authenticate(db=db, settings=settings, login=body.username, password=body.password,
-                                      client_ip=request.client.host if request.client else None)
+    user = await service.authenticate(
+        db=db,
+        settings=settings,
+        login=body.username,
+        password=body.password,
+        client_ip=request.client.host if request.client else None,
+    )
     return _token(user, settings)
 
 

@@ -51,7 +51,9 @@ def decode_access_token(token: str, *, settings: WebSettings) -> int | None:
     """Return the user id a valid, unexpired token names, else None."""
     try:
         claims = jwt.decode(
-            token, settings.jwt_secret, algorithms=[JWT_ALGORITHM],
+            token,
+            settings.jwt_secret,
+            algorithms=[JWT_ALGORITHM],
             options={"require_exp": True, "require_sub": True, "require_iat": True},
         )
         subject = claims["sub"]

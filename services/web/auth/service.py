@@ -25,21 +25,28 @@ def password_problems(*, password: str, username: str, email: str, min_length: i
 
 async def register(*, db: asyncpg.Connection, settings: WebSettings, user: UserCreate) -> CurrentUserModel:
     """Create an account; 409 when the username or email is taken (ignoring case), 422 on a weak password."""
-    problems = password_problems(password=user.password, username=user.username, email=user.email,
-                                 min_length=settings.password_min_length)
+    problems = password_problems(
+        password=user.password, username=user.username, email=user.email, min_length=settings.password_min_length
+    )
     if problems:
-        raise Unprocessable("The password does not meet the policy.", code="weak_password",
-                            details=[{"loc": ["body", "password"], "msg": p} for p in problems])
+        raise Unprocessable(
+            "The password does not meet the policy.",
+            code="weak_password",
+            details=[{"loc": ["body", "password"], "msg": p} for p in problems],
+        )
     password_hash = await hash_password(user.password)
     try:
         row = await db.fetchrow(
             'INSERT INTO "user" (username, email, password_hash) VALUES ($1, $2, $3) RETURNING id, username, email',
-            user.username, user.email, password_hash,
+            user.username,
+            user.email,
+            password_hash,
         )
     except asyncpg.UniqueViolationError as exc:
         field = "email" if "email" in (exc.constraint_name or "") else "username"
-        raise Conflict(f"That {field} is already taken.", code=f"{field}_taken",
-                       details=[{"loc": ["body", field]}]) from exc
+        raise Conflict(
+            f"That {field} is already taken.", code=f"{field}_taken", details=[{"loc": ["body", field]}]
+        ) from exc
     return CurrentUserModel(**dict(row))
 
 
@@ -60,7 +67,10 @@ async def _retry_after(db: asyncpg.Connection, *, settings: WebSettings, keys: t
             ORDER BY at DESC OFFSET lim.max_failures - 1 LIMIT 1
         ) AS f
         """,
-        keys[0], settings.login_max_failures_per_account, keys[1], float(settings.login_window_seconds),
+        keys[0],
+        settings.login_max_failures_per_account,
+        keys[1],
+        float(settings.login_window_seconds),
         settings.login_max_failures_per_client,
     )
     return max(int(wait), 1) if wait is not None else None
@@ -68,13 +78,15 @@ async def _retry_after(db: asyncpg.Connection, *, settings: WebSettings, keys: t
 
 async def _record_failure(db: asyncpg.Connection, *, settings: WebSettings, keys: tuple[str, str]) -> None:
     # Pruning on write keeps the table at one window's worth of rows (the `at` index makes it cheap).
-    await db.execute("DELETE FROM login_failure WHERE at < now() - make_interval(secs => $1)",
-                     float(settings.login_window_seconds))
+    await db.execute(
+        "DELETE FROM login_failure WHERE at < now() - make_interval(secs => $1)", float(settings.login_window_seconds)
+    )
     await db.execute("INSERT INTO login_failure (key) SELECT unnest($1::text[])", list(keys))
 
 
-async def authenticate(*, db: asyncpg.Connection, settings: WebSettings, login: str, password: str,
-                       client_ip: str | None) -> CurrentUserModel:
+async def authenticate(
+    *, db: asyncpg.Connection, settings: WebSettings, login: str, password: str, client_ip: str | None
+) -> CurrentUserModel:
     """Return the account for a username-or-email and password; 401 on any mismatch, 429 when rate limited."""
     keys = _login_keys(login=login, client_ip=client_ip)
     user: CurrentUserModel | None = None
@@ -96,8 +108,12 @@ async def authenticate(*, db: asyncpg.Connection, settings: WebSettings, login: 
             else:
                 await _record_failure(db, settings=settings, keys=keys)
     if wait is not None:
-        raise TooManyRequests("Too many failed logins; try again later.", code="too_many_attempts",
-                              headers={"Retry-After": str(wait)}, details={"retry_after_seconds": wait})
+        raise TooManyRequests(
+            "Too many failed logins; try again later.",
+            code="too_many_attempts",
+            headers={"Retry-After": str(wait)},
+            details={"retry_after_seconds": wait},
+        )
     if user is None:
         raise Unauthorized(BAD_CREDENTIALS, code="invalid_credentials", headers={"WWW-Authenticate": "Bearer"})
     return user
@@ -106,10 +122,12 @@ async def authenticate(*, db: asyncpg.Connection, settings: WebSettings, login: 
 async def get_me(*, db: asyncpg.Connection, user: CurrentUserModel) -> UserMe:
     """Return my account and record."""
     row = await db.fetchrow(
-        'SELECT id, username, email, created_at, total_units, total_wagered, roi, wins, losses, pushes '
+        "SELECT id, username, email, created_at, total_units, total_wagered, roi, wins, losses, pushes "
         'FROM "user" WHERE id = $1',
         user.id,
     )
     if row is None:
-        raise Unauthorized("The account no longer exists.", code="invalid_token", headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthorized(
+            "The account no longer exists.", code="invalid_token", headers={"WWW-Authenticate": "Bearer"}
+        )
     return UserMe(**dict(row))

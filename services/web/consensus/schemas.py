@@ -13,10 +13,14 @@ class ConsensusSide(BaseModel):
     selection: Selection
     picks: int
     units: Decimal = Field(description="Units staked on this side")
-    pick_share: Decimal | None = Field(description="This side's share of the market's picks, 0..1 to 6 decimal "
-                                                   "places; null when the market has no picks")
-    unit_share: Decimal | None = Field(description="This side's share of the market's units staked, 0..1 to 6 "
-                                                   "decimal places; null when the market has no picks")
+    pick_share: Decimal | None = Field(
+        description="This side's share of the market's picks, 0..1 to 6 decimal "
+        "places; null when the market has no picks"
+    )
+    unit_share: Decimal | None = Field(
+        description="This side's share of the market's units staked, 0..1 to 6 "
+        "decimal places; null when the market has no picks"
+    )
 
 
 class ConsensusMarket(BaseModel):

@@ -43,8 +43,13 @@ async def get_consensus(*, pool: asyncpg.Pool, game_id: int) -> GameConsensus:
         picks = sum(row["picks"] for row in market_rows)
         units = sum((row["units"] for row in market_rows), Decimal("0.00"))
         sides = [
-            ConsensusSide(selection=row["selection"], picks=row["picks"], units=row["units"],
-                          pick_share=_share(row["picks"], picks), unit_share=_share(row["units"], units))
+            ConsensusSide(
+                selection=row["selection"],
+                picks=row["picks"],
+                units=row["units"],
+                pick_share=_share(row["picks"], picks),
+                unit_share=_share(row["units"], units),
+            )
             for row in market_rows
         ]
         markets.append(ConsensusMarket(market=market, picks=picks, units=units, sides=sides))

@@ -58,7 +58,8 @@ class GamePublic(BaseModel):
     odds_taken_at: datetime | None = Field(description="When the odds behind the consensus line were fetched")
     markets: list[MarketLinePublic]
     bookmakers: list[BookmakerPublic] | None = Field(
-        default=None, description="Each bookmaker's prices; only with `detail=bookmakers`")
+        default=None, description="Each bookmaker's prices; only with `detail=bookmakers`"
+    )
 
 
 class UpcomingGames(BaseModel):

@@ -42,10 +42,14 @@ def _market_lines(markets: dict[str, list[Any]]) -> list[MarketLinePublic]:
     result = []
     for market in sorted(markets, key=_MARKET_ORDER.__getitem__):
         sides = sorted(markets[market], key=lambda r: _SELECTION_ORDER[r["selection"]])
-        result.append(MarketLinePublic(
-            market=market, bookmaker=sides[0]["bookmaker"], bookmaker_count=min(r["bookmaker_count"] for r in sides),
-            outcomes=[OutcomeLine(selection=r["selection"], price=r["price"], point=r["point"]) for r in sides],
-        ))
+        result.append(
+            MarketLinePublic(
+                market=market,
+                bookmaker=sides[0]["bookmaker"],
+                bookmaker_count=min(r["bookmaker_count"] for r in sides),
+                outcomes=[OutcomeLine(selection=r["selection"], price=r["price"], point=r["point"]) for r in sides],
+            )
+        )
     return result
 
 
@@ -60,22 +64,29 @@ async def _bookmakers(db: asyncpg.Connection | asyncpg.Pool, game_ids: list[int]
         grouped[r["game_id"]][r["bookmaker"]][r["market"]].append(r)
     return {
         game_id: [
-            BookmakerPublic(key=book, markets=[
-                BookmakerMarket(
-                    market=market,
-                    last_update=max(r["last_update"] for r in sides),
-                    outcomes=[OutcomeLine(selection=r["selection"], price=r["price"], point=r["point"])
-                              for r in sorted(sides, key=lambda r: _SELECTION_ORDER[r["selection"]])],
-                )
-                for market, sides in sorted(markets.items(), key=lambda kv: _MARKET_ORDER[kv[0]])
-            ])
+            BookmakerPublic(
+                key=book,
+                markets=[
+                    BookmakerMarket(
+                        market=market,
+                        last_update=max(r["last_update"] for r in sides),
+                        outcomes=[
+                            OutcomeLine(selection=r["selection"], price=r["price"], point=r["point"])
+                            for r in sorted(sides, key=lambda r: _SELECTION_ORDER[r["selection"]])
+                        ],
+                    )
+                    for market, sides in sorted(markets.items(), key=lambda kv: _MARKET_ORDER[kv[0]])
+                ],
+            )
             for book, markets in books.items()
         ]
         for game_id, books in grouped.items()
     }
 
 
-async def _assemble(db: asyncpg.Connection | asyncpg.Pool, games: list[Any], *, with_bookmakers: bool) -> list[GamePublic]:
+async def _assemble(
+    db: asyncpg.Connection | asyncpg.Pool, games: list[Any], *, with_bookmakers: bool
+) -> list[GamePublic]:
     ids = [g["id"] for g in games]
     lines = await _lines(db, ids)
     books = await _bookmakers(db, ids) if with_bookmakers else {}
@@ -83,15 +94,26 @@ async def _assemble(db: asyncpg.Connection | asyncpg.Pool, games: list[Any], *, 
     for g in games:
         markets = lines.get(g["id"], {})
         taken = [r["fetched_at"] for sides in markets.values() for r in sides]
-        result.append(GamePublic(
-            **dict(g), odds_taken_at=max(taken) if taken else None, markets=_market_lines(markets),
-            bookmakers=books.get(g["id"], []) if with_bookmakers else None,
-        ))
+        result.append(
+            GamePublic(
+                **dict(g),
+                odds_taken_at=max(taken) if taken else None,
+                markets=_market_lines(markets),
+                bookmakers=books.get(g["id"], []) if with_bookmakers else None,
+            )
+        )
     return result
 
 
-async def upcoming_games(*, db: asyncpg.Connection | asyncpg.Pool, sport: str | None, day: date | None,
-                         with_bookmakers: bool, limit: int, offset: int) -> UpcomingGames:
+async def upcoming_games(
+    *,
+    db: asyncpg.Connection | asyncpg.Pool,
+    sport: str | None,
+    day: date | None,
+    with_bookmakers: bool,
+    limit: int,
+    offset: int,
+) -> UpcomingGames:
     """List games not yet started by the database clock (optionally one sport, one UTC day), soonest first."""
     games = await db.fetch(
         f"""
@@ -103,7 +125,10 @@ async def upcoming_games(*, db: asyncpg.Connection | asyncpg.Pool, sport: str | 
         ORDER BY g.commence_time, g.id
         LIMIT $3 OFFSET $4
         """,
-        sport, day, limit, offset,
+        sport,
+        day,
+        limit,
+        offset,
     )
     return UpcomingGames(games=await _assemble(db, games, with_bookmakers=with_bookmakers))
 

@@ -18,8 +18,11 @@ async def _database(settings: WebSettings) -> DatabaseHealth:
         async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
             pool = await get_pool(settings)
             version = await pool.fetchval("SELECT max(version) FROM schema_migration")
-        return DatabaseHealth(ok=version is not None, schema_version=version,
-                              error=None if version else "no migrations applied (run `pickvs db migrate`)")
+        return DatabaseHealth(
+            ok=version is not None,
+            schema_version=version,
+            error=None if version else "no migrations applied (run `pickvs db migrate`)",
+        )
     except Exception as exc:  # noqa: BLE001 - any failure is the answer here
         return DatabaseHealth(ok=False, error=f"{type(exc).__name__}: {exc}")
 
@@ -28,13 +31,17 @@ async def _queue(settings: WebSettings, name: str) -> QueueHealth:
     try:
         async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
             client = await get_sqs_client(settings)
-            attrs = (await client.get_queue_attributes(
-                QueueUrl=await queue_url(client, name),
-                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-            ))["Attributes"]
-            dlq_attrs = (await client.get_queue_attributes(
-                QueueUrl=await queue_url(client, dlq_name(name)), AttributeNames=["ApproximateNumberOfMessages"]
-            ))["Attributes"]
+            attrs = (
+                await client.get_queue_attributes(
+                    QueueUrl=await queue_url(client, name),
+                    AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+                )
+            )["Attributes"]
+            dlq_attrs = (
+                await client.get_queue_attributes(
+                    QueueUrl=await queue_url(client, dlq_name(name)), AttributeNames=["ApproximateNumberOfMessages"]
+                )
+            )["Attributes"]
         return QueueHealth(
             ok=True,
             messages=int(attrs["ApproximateNumberOfMessages"]),

@@ -25,14 +25,29 @@ async def leaderboard(
     pool: Pool,
     settings: Settings,
     cache: Cache,
-    window: Annotated[Window, Query(description="Which graded picks count: all, season, month (UTC calendar month) "
-                                                "or week (the last 7 UTC days, today included)")] = Window.all,
-    sport: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$",
-                                       description="Only picks on this sport key, e.g. basketball_nba")] = None,
-    sort: Annotated[SortKey, Query(description="Ranking key, highest first; ties: more units, less wagered, "
-                                               "username")] = SortKey.units,
-    min_picks: Annotated[int | None, Query(ge=1, le=100_000, description="Fewest graded picks to be ranked; "
-                                                                         "default 1 for units, 20 otherwise")] = None,
+    window: Annotated[
+        Window,
+        Query(
+            description="Which graded picks count: all, season, month (UTC calendar month) "
+            "or week (the last 7 UTC days, today included)"
+        ),
+    ] = Window.all,
+    sport: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=64,
+            pattern=r"^[a-z0-9_]+$",
+            description="Only picks on this sport key, e.g. basketball_nba",
+        ),
+    ] = None,
+    sort: Annotated[
+        SortKey, Query(description="Ranking key, highest first; ties: more units, less wagered, username")
+    ] = SortKey.units,
+    min_picks: Annotated[
+        int | None,
+        Query(ge=1, le=100_000, description="Fewest graded picks to be ranked; default 1 for units, 20 otherwise"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
@@ -40,8 +55,15 @@ async def leaderboard(
 
     async def build(current: DataVersion) -> LeaderboardPublic:
         return await get_leaderboard(
-            pool=pool, window=window, sport=sport, sort=sort, min_picks=min_picks, limit=limit, offset=offset,
-            today=current.today, season_start=settings.season_start,
+            pool=pool,
+            window=window,
+            sport=sport,
+            sort=sort,
+            min_picks=min_picks,
+            limit=limit,
+            offset=offset,
+            today=current.today,
+            season_start=settings.season_start,
         )
 
     key = f"{window}|{sport}|{sort}|{min_picks}|{limit}|{offset}"

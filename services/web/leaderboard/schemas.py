@@ -37,7 +37,9 @@ class LeaderboardEntry(BaseModel):
     losses: int
     pushes: int
     picks: int = Field(description="Graded picks (won + lost + push)")
-    win_rate: Decimal | None = Field(description="wins / (wins + losses), 6 decimal places; null when every pick pushed")
+    win_rate: Decimal | None = Field(
+        description="wins / (wins + losses), 6 decimal places; null when every pick pushed"
+    )
     rating: Decimal = Field(description="ROI shrunk toward zero by sample size (docs/grading.md), 6 decimal places")
 
 

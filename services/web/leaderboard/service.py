@@ -107,8 +107,11 @@ async def get_leaderboard(
     if sport is not None:
         args.append(sport)
         filters += f"\n      AND g.sport_key = ${len(args)}"
-    sql = _SQL.format(order_by=_ORDER_BY[sort], filters=filters,
-                      join_game="JOIN game g ON g.id = p.game_id" if sport is not None else "")
+    sql = _SQL.format(
+        order_by=_ORDER_BY[sort],
+        filters=filters,
+        join_game="JOIN game g ON g.id = p.game_id" if sport is not None else "",
+    )
     rows = await pool.fetch(sql, *args)
     entries = [
         LeaderboardEntry(**{k: v for k, v in dict(row).items() if k != "total"})
@@ -116,6 +119,13 @@ async def get_leaderboard(
         if row["rank"] is not None
     ]
     return LeaderboardPublic(
-        window=window, since=since, sport=sport, sort=sort, min_picks=minimum, total=rows[0]["total"],
-        limit=limit, offset=offset, entries=entries,
+        window=window,
+        since=since,
+        sport=sport,
+        sort=sort,
+        min_picks=minimum,
+        total=rows[0]["total"],
+        limit=limit,
+        offset=offset,
+        entries=entries,
     )

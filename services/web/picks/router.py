@@ -15,8 +15,7 @@ from services.web.picks.schemas import BIGINT_MAX, PickList, PickSlip
 router = APIRouter(prefix="/api/picks", tags=["picks"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=PickList,
-             responses=error_responses(401, 404, 409))
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=PickList, responses=error_responses(401, 404, 409))
 async def place_picks(slip: PickSlip, user: CurrentUser, pool: Pool, settings: Settings) -> PickList:
     """Place a slip, all or nothing; a refusal lists each failing pick (`details[].index`, `code`, `current`)."""
     return PickList(picks=await service.place_picks(pool=pool, settings=settings, user=user, picks=slip.picks))
@@ -34,10 +33,13 @@ async def my_picks(
     return await service.list_my_picks(db=db, user=user, status=pick_status, limit=limit, offset=offset)
 
 
-@router.delete("/{pick_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
-               responses=error_responses(401, 404, 409))
-async def cancel_pick(user: CurrentUser, pool: Pool,
-                      pick_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)]) -> Response:
+@router.delete(
+    "/{pick_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=error_responses(401, 404, 409),
+)
+async def cancel_pick(user: CurrentUser, pool: Pool, pick_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)]) -> Response:
     """Cancel my pending pick before its game starts (404 for a pick that is not mine)."""
     await service.cancel_pick(pool=pool, user=user, pick_id=pick_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -20,11 +20,21 @@ class PickCreate(BaseModel):
     game_id: int = Field(ge=1, le=BIGINT_MAX)
     market: Market
     selection: Selection = Field(description="home/away for h2h and spreads, over/under for totals")
-    point: Decimal | None = Field(default=None, max_digits=6, decimal_places=2, allow_inf_nan=False,
-                                  description="The spread or total shown; null for h2h")
+    point: Decimal | None = Field(
+        default=None,
+        max_digits=6,
+        decimal_places=2,
+        allow_inf_nan=False,
+        description="The spread or total shown; null for h2h",
+    )
     price: int = Field(ge=-100_000, le=100_000, description="The American odds shown, e.g. -110 or 135")
-    stake: Decimal = Field(gt=0, max_digits=8, decimal_places=2, allow_inf_nan=False,
-                           description="Units staked, within the configured range and steps (default 1-5 by 0.5)")
+    stake: Decimal = Field(
+        gt=0,
+        max_digits=8,
+        decimal_places=2,
+        allow_inf_nan=False,
+        description="Units staked, within the configured range and steps (default 1-5 by 0.5)",
+    )
 
     @field_validator("price")
     @classmethod
@@ -37,10 +47,33 @@ class PickCreate(BaseModel):
 class PickSlip(BaseModel):
     """A bet slip: every pick is stored, or none is."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"picks": [
-        {"game_id": 1, "market": "h2h", "selection": "home", "point": None, "price": -150, "stake": "2"},
-        {"game_id": 1, "market": "spreads", "selection": "away", "point": "3.5", "price": -110, "stake": "1.5"},
-    ]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "picks": [
+                        {
+                            "game_id": 1,
+                            "market": "h2h",
+                            "selection": "home",
+                            "point": None,
+                            "price": -150,
+                            "stake": "2",
+                        },
+                        {
+                            "game_id": 1,
+                            "market": "spreads",
+                            "selection": "away",
+                            "point": "3.5",
+                            "price": -110,
+                            "stake": "1.5",
+                        },
+                    ]
+                }
+            ]
+        },
+    )
 
     picks: list[PickCreate] = Field(min_length=1, description="At most the configured number (default 20)")
 
@@ -95,7 +128,8 @@ class PickSummary(BaseModel):
     closing_point: Decimal | None
     closing_price: int | None
     closing_line_value: Decimal | None = Field(
-        description="Closing minus taken implied probability (6 places), when the line closed at the point taken")
+        description="Closing minus taken implied probability (6 places), when the line closed at the point taken"
+    )
 
 
 class PickPublic(PickSummary):

@@ -25,10 +25,16 @@ from services.web.settings import WebSettings
 # Which status a refused slip answers with when its picks fail for different reasons: the most basic problem wins,
 # so a client fixes malformed picks before it is told about prices.
 _STATUS_OF = {
-    "selection_not_in_market": 422, "point_required": 422, "point_not_allowed": 422,
-    "stake_out_of_range": 422, "stake_not_in_steps": 422,
+    "selection_not_in_market": 422,
+    "point_required": 422,
+    "point_not_allowed": 422,
+    "stake_out_of_range": 422,
+    "stake_not_in_steps": 422,
     "game_not_found": 404,
-    "game_started": 409, "market_unavailable": 409, "line_moved": 409, "duplicate_pick": 409,
+    "game_started": 409,
+    "market_unavailable": 409,
+    "line_moved": 409,
+    "duplicate_pick": 409,
 }
 _STATUS_ORDER = (422, 404, 409)
 
@@ -52,53 +58,86 @@ def _refuse(errors: list[PickError]) -> DomainError:
     codes = {e.code for e in errors}
     code = codes.pop() if len(codes) == 1 else "slip_refused"
     noun = "pick was" if len(errors) == 1 else "picks were"
-    return DomainError(f"The slip was refused ({len(errors)} {noun} refused); nothing was stored.", code=code,
-                       status_code=status, details=[e.model_dump(mode="json") for e in errors])
+    return DomainError(
+        f"The slip was refused ({len(errors)} {noun} refused); nothing was stored.",
+        code=code,
+        status_code=status,
+        details=[e.model_dump(mode="json") for e in errors],
+    )
 
 
-async def _check_against_database(conn: asyncpg.Connection, *, user: CurrentUserModel, picks: list[PickCreate],
-                                  pending: dict[int, PickCreate]) -> list[PickError]:
+async def _check_against_database(
+    conn: asyncpg.Connection, *, user: CurrentUserModel, picks: list[PickCreate], pending: dict[int, PickCreate]
+) -> list[PickError]:
     game_ids = sorted({p.game_id for p in picks})
     # FOR SHARE: ingestion cannot move a game's start or its line between this check and the insert below.
-    games = {r["id"]: r["open"] for r in await conn.fetch(
-        "SELECT id, commence_time > now() AS open FROM game WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE",
-        game_ids)}
-    lines = {(r["game_id"], r["market"], r["selection"]): r for r in await conn.fetch(
-        "SELECT game_id, market, selection, price, point FROM market_line "
-        "WHERE snapshot_kind = 'current' AND game_id = ANY($1::bigint[]) "
-        "ORDER BY game_id, market, selection FOR SHARE",
-        game_ids)}
-    taken = {(r["game_id"], r["market"]) for r in await conn.fetch(
-        "SELECT game_id, market FROM pick WHERE user_id = $1 AND game_id = ANY($2::bigint[])", user.id, game_ids)}
+    games = {
+        r["id"]: r["open"]
+        for r in await conn.fetch(
+            "SELECT id, commence_time > now() AS open FROM game WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE",
+            game_ids,
+        )
+    }
+    lines = {
+        (r["game_id"], r["market"], r["selection"]): r
+        for r in await conn.fetch(
+            "SELECT game_id, market, selection, price, point FROM market_line "
+            "WHERE snapshot_kind = 'current' AND game_id = ANY($1::bigint[]) "
+            "ORDER BY game_id, market, selection FOR SHARE",
+            game_ids,
+        )
+    }
+    taken = {
+        (r["game_id"], r["market"])
+        for r in await conn.fetch(
+            "SELECT game_id, market FROM pick WHERE user_id = $1 AND game_id = ANY($2::bigint[])", user.id, game_ids
+        )
+    }
     errors = []
     for index, pick in pending.items():
         line = lines.get((pick.game_id, pick.market.value, pick.selection.value))
         if pick.game_id not in games:
             errors.append(PickError(index=index, code="game_not_found", message="No such game."))
         elif not games[pick.game_id]:
-            errors.append(PickError(index=index, code="game_started",
-                                    message="The game has started; picks on it are closed."))
+            errors.append(
+                PickError(index=index, code="game_started", message="The game has started; picks on it are closed.")
+            )
         elif line is None:
-            errors.append(PickError(index=index, code="market_unavailable",
-                                    message=f"No {pick.market} line is on offer for this game."))
+            errors.append(
+                PickError(
+                    index=index, code="market_unavailable", message=f"No {pick.market} line is on offer for this game."
+                )
+            )
         elif line["price"] != pick.price or line["point"] != pick.point:
-            errors.append(PickError(
-                index=index, code="line_moved", message="The line has moved; the current line is attached.",
-                current=LinePublic(market=line["market"], selection=line["selection"], price=line["price"],
-                                   point=line["point"]),
-            ))
+            errors.append(
+                PickError(
+                    index=index,
+                    code="line_moved",
+                    message="The line has moved; the current line is attached.",
+                    current=LinePublic(
+                        market=line["market"], selection=line["selection"], price=line["price"], point=line["point"]
+                    ),
+                )
+            )
         elif (pick.game_id, pick.market.value) in taken:
-            errors.append(PickError(index=index, code="duplicate_pick",
-                                    message=f"You already have a {pick.market} pick on this game."))
+            errors.append(
+                PickError(
+                    index=index, code="duplicate_pick", message=f"You already have a {pick.market} pick on this game."
+                )
+            )
     return errors
 
 
-async def place_picks(*, pool: asyncpg.Pool, settings: WebSettings, user: CurrentUserModel,
-                      picks: list[PickCreate]) -> list[PickPublic]:
+async def place_picks(
+    *, pool: asyncpg.Pool, settings: WebSettings, user: CurrentUserModel, picks: list[PickCreate]
+) -> list[PickPublic]:
     """Store every pick of the slip at the current line, or refuse the slip with one error per failing pick."""
     if len(picks) > settings.max_picks_per_slip:
-        raise Unprocessable(f"A slip holds at most {settings.max_picks_per_slip} picks.", code="too_many_picks",
-                            details={"max_picks": settings.max_picks_per_slip, "received": len(picks)})
+        raise Unprocessable(
+            f"A slip holds at most {settings.max_picks_per_slip} picks.",
+            code="too_many_picks",
+            details={"max_picks": settings.max_picks_per_slip, "received": len(picks)},
+        )
     errors: list[PickError] = []
     pending: dict[int, PickCreate] = {}
     seen: set[tuple[int, str]] = set()
@@ -107,8 +146,13 @@ async def place_picks(*, pool: asyncpg.Pool, settings: WebSettings, user: Curren
         if problem is not None:
             errors.append(PickError(index=index, code=problem[0], message=problem[1]))
         elif (pick.game_id, pick.market) in seen:
-            errors.append(PickError(index=index, code="duplicate_pick",
-                                    message=f"The slip already has a {pick.market} pick on this game."))
+            errors.append(
+                PickError(
+                    index=index,
+                    code="duplicate_pick",
+                    message=f"The slip already has a {pick.market} pick on this game.",
+                )
+            )
         else:
             pending[index] = pick
         seen.add((pick.game_id, pick.market))
@@ -133,34 +177,52 @@ async def place_picks(*, pool: asyncpg.Pool, settings: WebSettings, user: Curren
             ON CONFLICT (user_id, game_id, market) DO NOTHING
             RETURNING id, game_id, market
             """,
-            user.id, [p.game_id for p in picks], [p.market.value for p in picks],
-            [p.selection.value for p in picks], [p.point for p in picks], [p.price for p in picks],
+            user.id,
+            [p.game_id for p in picks],
+            [p.market.value for p in picks],
+            [p.selection.value for p in picks],
+            [p.point for p in picks],
+            [p.price for p in picks],
             [p.stake for p in picks],
         )
         if len(ids) != len(picks):
-            raise Conflict("The board changed while the slip was placed; nothing was stored. Reload and retry.",
-                           code="slip_changed")
-        stored = {(p.game_id, p.market.value): p for p in
-                  (await _list(conn, user_id=user.id, pick_ids=[r["id"] for r in ids])).picks}
+            raise Conflict(
+                "The board changed while the slip was placed; nothing was stored. Reload and retry.",
+                code="slip_changed",
+            )
+        stored = {
+            (p.game_id, p.market.value): p
+            for p in (await _list(conn, user_id=user.id, pick_ids=[r["id"] for r in ids])).picks
+        }
         return [stored[(p.game_id, p.market.value)] for p in picks]  # in slip order
 
 
-def pick_closing_line_value(*, point: Decimal | None, price: int, closing_point: Decimal | None,
-                            closing_price: int | None) -> Decimal | None:
-    """Return a pick's closing-line value, or None when it closed at another point (prices of different lines differ)."""
+def pick_closing_line_value(
+    *, point: Decimal | None, price: int, closing_point: Decimal | None, closing_price: int | None
+) -> Decimal | None:
+    """Return a pick's closing-line value, or None when it closed at another point (other lines' prices differ)."""
     if closing_price is None or closing_point != point:
         return None
     return closing_line_value(price_taken=price, closing_price=closing_price).quantize(
-        Decimal("0.000001"), rounding=ROUND_HALF_UP)
+        Decimal("0.000001"), rounding=ROUND_HALF_UP
+    )
 
 
 def _clv(row: Any) -> Decimal | None:
-    return pick_closing_line_value(point=row["point"], price=row["price"], closing_point=row["closing_point"],
-                                   closing_price=row["closing_price"])
+    return pick_closing_line_value(
+        point=row["point"], price=row["price"], closing_point=row["closing_point"], closing_price=row["closing_price"]
+    )
 
 
-async def _list(conn: asyncpg.Connection | asyncpg.Pool, *, user_id: int, pick_ids: list[int] | None = None,
-                status: PickStatus | None = None, limit: int = 1000, offset: int = 0) -> PickList:
+async def _list(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    user_id: int,
+    pick_ids: list[int] | None = None,
+    status: PickStatus | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> PickList:
     rows = await conn.fetch(
         """
         SELECT p.id, p.game_id, g.sport_key, g.home_team, g.away_team, g.commence_time, p.market, p.selection,
@@ -172,7 +234,11 @@ async def _list(conn: asyncpg.Connection | asyncpg.Pool, *, user_id: int, pick_i
         ORDER BY p.placed_at DESC, p.id DESC
         LIMIT $4 OFFSET $5
         """,
-        user_id, pick_ids, status.value if status else None, limit, offset,
+        user_id,
+        pick_ids,
+        status.value if status else None,
+        limit,
+        offset,
     )
     regrades: dict[int, list[PickRegradePublic]] = defaultdict(list)
     for r in await conn.fetch(
@@ -181,12 +247,12 @@ async def _list(conn: asyncpg.Connection | asyncpg.Pool, *, user_id: int, pick_i
         [r["id"] for r in rows],
     ):
         regrades[r["pick_id"]].append(PickRegradePublic(**{k: v for k, v in r.items() if k != "pick_id"}))
-    return PickList(picks=[PickPublic(**dict(r), closing_line_value=_clv(r), regrades=regrades[r["id"]])
-                           for r in rows])
+    return PickList(picks=[PickPublic(**dict(r), closing_line_value=_clv(r), regrades=regrades[r["id"]]) for r in rows])
 
 
-async def list_my_picks(*, db: asyncpg.Connection, user: CurrentUserModel, status: PickStatus | None, limit: int,
-                        offset: int) -> PickList:
+async def list_my_picks(
+    *, db: asyncpg.Connection, user: CurrentUserModel, status: PickStatus | None, limit: int, offset: int
+) -> PickList:
     """List my picks, newest first, optionally of one status, with results and audit fields."""
     return await _list(db, user_id=user.id, status=status, limit=limit, offset=offset)
 
@@ -197,7 +263,8 @@ async def cancel_pick(*, pool: asyncpg.Pool, user: CurrentUserModel, pick_id: in
         row = await conn.fetchrow(
             "SELECT p.status, g.commence_time > now() AS open FROM pick p JOIN game g ON g.id = p.game_id "
             "WHERE p.id = $1 AND p.user_id = $2 FOR UPDATE OF p FOR SHARE OF g",
-            pick_id, user.id,
+            pick_id,
+            user.id,
         )
         if row is None:
             raise NotFound("No such pick.", code="pick_not_found")

@@ -25,9 +25,13 @@ async def profile(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> UserProfile:
     """Show a player's record, units and ROI per window, CLV, units over time and the picks this viewer may see."""
-    # What is visible depends on the viewer and on the clock (picks appear at tip-off): never store it in a shared cache.
+    # What is visible depends on the viewer and on the clock (picks appear at tip-off): never in a shared cache.
     response.headers["Cache-Control"] = "private, no-cache"
     return await get_profile(
-        pool=pool, username=username, viewer_id=viewer.id if viewer else None, season_start=settings.season_start,
-        limit=limit, offset=offset,
+        pool=pool,
+        username=username,
+        viewer_id=viewer.id if viewer else None,
+        season_start=settings.season_start,
+        limit=limit,
+        offset=offset,
     )

@@ -31,8 +31,10 @@ class ProfileWindows(BaseModel):
 
 class ClosingLineValue(BaseModel):
     picks: int = Field(description="Graded picks that have a closing price to compare with")
-    average: Decimal | None = Field(description="Mean of closing minus taken implied probability, 6 decimal places; "
-                                                "positive means the player beat the close")
+    average: Decimal | None = Field(
+        description="Mean of closing minus taken implied probability, 6 decimal places; "
+        "positive means the player beat the close"
+    )
     beat_close: int = Field(description="Picks taken at a better price than the close (CLV > 0)")
     beat_close_share: Decimal | None = Field(description="beat_close / picks, 6 decimal places")
 

@@ -91,26 +91,41 @@ def _ratio(numerator: Decimal | int, denominator: Decimal | int) -> Decimal | No
 
 def _window_stats(row: asyncpg.Record) -> WindowStats:
     return WindowStats(
-        wins=row["wins"], losses=row["losses"], pushes=row["pushes"], voids=row["voids"], picks=row["picks"],
-        units=row["units"], wagered=row["wagered"], roi=_ratio(row["units"], row["wagered"]),
+        wins=row["wins"],
+        losses=row["losses"],
+        pushes=row["pushes"],
+        voids=row["voids"],
+        picks=row["picks"],
+        units=row["units"],
+        wagered=row["wagered"],
+        roi=_ratio(row["units"], row["wagered"]),
         win_rate=_ratio(row["wins"], row["wins"] + row["losses"]),
     )
 
 
 def _clv(rows: list[asyncpg.Record]) -> ClosingLineValue:
     picks = sum(row["n"] for row in rows)
-    values = [(closing_line_value(price_taken=row["price"], closing_price=row["closing_price"]), row["n"])
-              for row in rows]
+    values = [
+        (closing_line_value(price_taken=row["price"], closing_price=row["closing_price"]), row["n"]) for row in rows
+    ]
     beat = sum(n for value, n in values if value > 0)
     total = sum((value * n for value, n in values), Decimal(0))
-    return ClosingLineValue(picks=picks, average=_ratio(total, picks), beat_close=beat,
-                            beat_close_share=_ratio(beat, picks))
+    return ClosingLineValue(
+        picks=picks, average=_ratio(total, picks), beat_close=beat, beat_close_share=_ratio(beat, picks)
+    )
 
 
 def _pick(row: asyncpg.Record) -> ProfilePick:
     fields = {k: row[k] for k in ProfilePick.model_fields if k != "closing_line_value"}
-    return ProfilePick(**fields, closing_line_value=pick_closing_line_value(
-        point=row["point"], price=row["price"], closing_point=row["closing_point"], closing_price=row["closing_price"]))
+    return ProfilePick(
+        **fields,
+        closing_line_value=pick_closing_line_value(
+            point=row["point"],
+            price=row["price"],
+            closing_point=row["closing_point"],
+            closing_price=row["closing_price"],
+        ),
+    )
 
 
 async def get_profile(
@@ -125,7 +140,7 @@ async def get_profile(
     """Return the player's profile as `viewer_id` may see it (None: an anonymous visitor); NotFound if no such user."""
     async with pool.acquire() as conn:
         user = await conn.fetchrow(
-            'SELECT id, username, created_at, (now() AT TIME ZONE \'UTC\')::date AS today FROM "user" '
+            "SELECT id, username, created_at, (now() AT TIME ZONE 'UTC')::date AS today FROM \"user\" "
             "WHERE lower(username) = lower($1)",
             username,
         )
@@ -146,7 +161,9 @@ async def get_profile(
         closing_line_value=_clv(clv_rows),
         units_over_time=[UnitsPoint(**dict(row)) for row in series],
         picks=ProfilePicks(
-            total=pick_rows[0]["total"], limit=limit, offset=offset,
+            total=pick_rows[0]["total"],
+            limit=limit,
+            offset=offset,
             items=[_pick(row) for row in pick_rows if row["id"] is not None],
         ),
     )
