@@ -19,16 +19,17 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-import asyncpg
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel
+
+from services.web.db import DbHandle
 
 Scope = Literal["board", "leaderboard"]
 
 # Headers to declare on cached routes so the OpenAPI schema says what a 304 and the validators look like.
-NOT_MODIFIED_RESPONSE = {
+NOT_MODIFIED_RESPONSE: dict[int | str, dict[str, Any]] = {
     304: {
         "description": "Not modified: the `If-None-Match` ETag still matches; the body is empty.",
         "headers": {"ETag": {"description": "The representation's entity tag.", "schema": {"type": "string"}}},
@@ -91,17 +92,18 @@ class ResponseCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    async def data_version(self, *, pool: asyncpg.Pool, scope: Scope) -> DataVersion:
+    async def data_version(self, *, db: DbHandle, scope: Scope) -> DataVersion:
         """Return the scope's version and today's UTC date, from PostgreSQL at most once per version TTL."""
         now = self._clock()
         known = self._versions.get(scope)
         if known is not None and now - known[0] < self.version_ttl_seconds:
             return known[1]
-        row = await pool.fetchrow(
+        row = await db.fetchrow(
             "SELECT coalesce((SELECT version FROM data_version WHERE scope = $1), 0) AS version, "
             "(now() AT TIME ZONE 'UTC')::date AS today",
             scope,
         )
+        assert row is not None  # the SELECT has no FROM: it always returns its one row
         current = DataVersion(scope=scope, version=row["version"], today=row["today"])
         self._versions[scope] = (now, current)
         return current
@@ -110,7 +112,7 @@ class ResponseCache:
         self,
         *,
         request: Request,
-        pool: asyncpg.Pool,
+        db: DbHandle,
         scope: Scope,
         key: str,
         build: Callable[[DataVersion], Awaitable[BaseModel]],
@@ -123,7 +125,7 @@ class ResponseCache:
         parameters, and the viewer for `private` responses). `fresh_for` bounds an entry's age for content that also
         moves with time; None keeps it until the version or the date changes.
         """
-        current = await self.data_version(pool=pool, scope=scope)
+        current = await self.data_version(db=db, scope=scope)
         cache_key = (scope, current.version, current.today, request.url.path, key)
         entry = self._lookup(cache_key, fresh_for)
         if entry is None:
@@ -189,7 +191,7 @@ class ResponseCache:
 
 def response_cache(request: Request) -> ResponseCache:
     """Return the app's cache, created on first use from the app's settings."""
-    cache = getattr(request.app.state, "response_cache", None)
+    cache: ResponseCache | None = getattr(request.app.state, "response_cache", None)
     if cache is None:
         settings = request.app.state.settings
         cache = request.app.state.response_cache = ResponseCache(

@@ -2,40 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, cast
 
-import asyncpg
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from pickvs.db import get_pool
 from services.web.auth.schemas import CurrentUserModel
 from services.web.auth.security import decode_access_token
+from services.web.db import DbHandle
 from services.web.errors import Unauthorized
 from services.web.settings import WebSettings
 
 
 def settings(request: Request) -> WebSettings:
-    return request.app.state.settings
+    """Return the app's settings."""
+    return cast(WebSettings, request.app.state.settings)
 
 
 Settings = Annotated[WebSettings, Depends(settings)]
 
 
-async def pool(request: Request) -> asyncpg.Pool:
-    return await get_pool(request.app.state.settings)
+def db(app_settings: Settings) -> DbHandle:
+    """Return this request's database handle (FastAPI hands every dependency of one request the same one)."""
+    return DbHandle(app_settings)
 
 
-Pool = Annotated[asyncpg.Pool, Depends(pool)]
-
-
-async def db(db_pool: Pool) -> AsyncIterator[asyncpg.Connection]:
-    async with db_pool.acquire() as conn:
-        yield conn
-
-
-Db = Annotated[asyncpg.Connection, Depends(db)]
+Db = Annotated[DbHandle, Depends(db)]
 
 # auto_error=False: a missing token must become our own 401 body, not FastAPI's; tokenUrl makes /docs "Authorize" work.
 _bearer = OAuth2PasswordBearer(tokenUrl="/auth/login", auto_error=False)
@@ -47,33 +39,33 @@ def _invalid_token() -> Unauthorized:
     return Unauthorized("The access token is missing, invalid or expired.", code="invalid_token", headers=_CHALLENGE)
 
 
-async def _user_for_token(token: str, *, db_pool: asyncpg.Pool, app_settings: WebSettings) -> CurrentUserModel:
+async def _user_for_token(token: str, *, db: DbHandle, app_settings: WebSettings) -> CurrentUserModel:
     user_id = decode_access_token(token, settings=app_settings)
     if user_id is None:
         raise _invalid_token()
     # A valid signature is not enough: the account may have been deleted since the token was issued.
-    row = await db_pool.fetchrow('SELECT id, username, email FROM "user" WHERE id = $1', user_id)
+    row = await db.fetchrow('SELECT id, username, email FROM "user" WHERE id = $1', user_id)
     if row is None:
         raise _invalid_token()
-    return CurrentUserModel(**dict(row))
+    return CurrentUserModel(id=row["id"], username=row["username"], email=row["email"])
 
 
 async def current_user(
-    db_pool: Pool, app_settings: Settings, token: Annotated[str | None, Depends(_bearer)]
+    db: Db, app_settings: Settings, token: Annotated[str | None, Depends(_bearer)]
 ) -> CurrentUserModel:
     """Resolve the bearer token to its user; 401 (with WWW-Authenticate: Bearer) when missing, invalid or expired."""
     if not token:
         raise Unauthorized("Log in to do this.", code="not_authenticated", headers=_CHALLENGE)
-    return await _user_for_token(token, db_pool=db_pool, app_settings=app_settings)
+    return await _user_for_token(token, db=db, app_settings=app_settings)
 
 
 async def optional_user(
-    db_pool: Pool, app_settings: Settings, token: Annotated[str | None, Depends(_bearer)]
+    db: Db, app_settings: Settings, token: Annotated[str | None, Depends(_bearer)]
 ) -> CurrentUserModel | None:
     """Resolve the bearer token when one is sent (None without one); an invalid or expired token is still a 401."""
     if not token:
         return None
-    return await _user_for_token(token, db_pool=db_pool, app_settings=app_settings)
+    return await _user_for_token(token, db=db, app_settings=app_settings)
 
 
 CurrentUser = Annotated[CurrentUserModel, Depends(current_user)]

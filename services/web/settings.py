@@ -38,6 +38,15 @@ class WebSettings(BaseAppSettings):
     cache_version_ttl_seconds: float = Field(default=1.0, ge=0)
     cache_max_entries: int = Field(default=1024, ge=1)
 
+    # --- Outages, the tip-off lock and auth abuse (docs/api.md, docs/auth-limits.md) ---
+    # How long a request waits for a pooled database connection before it answers 503, and the Retry-After it sends
+    # while the database is out of reach.
+    db_acquire_timeout_seconds: float = Field(default=5.0, gt=0)
+    db_retry_after_seconds: int = Field(default=5, ge=1)
+    # Pick and cancel transactions wait at most this long for a lock (an ingest holding the game row, a recompute
+    # holding the pick table) before answering 503, so no pick waits its way past tip-off.
+    pick_lock_timeout_ms: int = Field(default=2000, ge=1)
+
     @model_validator(mode="after")
     def _no_default_secret_outside_dev(self) -> WebSettings:
         refuse_default_secret(env=self.env, name="PICKVS_JWT_SECRET", value=self.jwt_secret, default=DEV_JWT_SECRET)

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 
 from services.web.cache import DataVersion, ResponseCache, etag_matches
+from services.web.db import DbHandle
 from services.web.settings import WebSettings
 from tests.web.factories import api, bump, make_game, make_pick, make_user
 
@@ -141,20 +142,23 @@ def _counting_build() -> tuple[list[DataVersion], object]:
 async def test_the_version_read_is_trusted_for_the_ttl_then_read_again(db: asyncpg.Pool) -> None:
     clock = _Clock()
     cache = ResponseCache(version_ttl_seconds=1.0, clock=clock)
-    first = await cache.data_version(pool=db, scope="leaderboard")
+    first = await cache.data_version(db=DbHandle(WebSettings()), scope="leaderboard")
     assert first.version == 0 and isinstance(first.today, date)
     await bump(db, "leaderboard")
     clock.now += 0.5
-    assert (await cache.data_version(pool=db, scope="leaderboard")).version == 0
+    assert (await cache.data_version(db=DbHandle(WebSettings()), scope="leaderboard")).version == 0
     clock.now += 0.6
-    assert (await cache.data_version(pool=db, scope="leaderboard")).version == 1
+    assert (await cache.data_version(db=DbHandle(WebSettings()), scope="leaderboard")).version == 1
 
 
 async def test_concurrent_misses_for_one_key_build_once(db: asyncpg.Pool) -> None:
     cache = ResponseCache(version_ttl_seconds=0)
     seen, build = _counting_build()
     responses = await asyncio.gather(
-        *(cache.respond(request=_request(), pool=db, scope="leaderboard", key="k", build=build) for _ in range(5))
+        *(
+            cache.respond(request=_request(), db=DbHandle(WebSettings()), scope="leaderboard", key="k", build=build)
+            for _ in range(5)
+        )
     )
     assert len(seen) == 1 and {r.body for r in responses} == {b'{"n":1}'}
 
@@ -163,11 +167,11 @@ async def test_the_least_recently_used_entry_is_evicted_beyond_the_limit(db: asy
     cache = ResponseCache(max_entries=2, version_ttl_seconds=0)
     seen, build = _counting_build()
     for key in ("a", "b", "a", "c"):  # "a" is used again, so "b" is the oldest when "c" arrives
-        await cache.respond(request=_request(), pool=db, scope="leaderboard", key=key, build=build)
+        await cache.respond(request=_request(), db=DbHandle(WebSettings()), scope="leaderboard", key=key, build=build)
     assert len(cache) == 2 and len(seen) == 3
-    await cache.respond(request=_request(), pool=db, scope="leaderboard", key="a", build=build)
+    await cache.respond(request=_request(), db=DbHandle(WebSettings()), scope="leaderboard", key="a", build=build)
     assert len(seen) == 3
-    await cache.respond(request=_request(), pool=db, scope="leaderboard", key="b", build=build)
+    await cache.respond(request=_request(), db=DbHandle(WebSettings()), scope="leaderboard", key="b", build=build)
     assert len(seen) == 4
 
 
@@ -175,12 +179,18 @@ async def test_fresh_for_bounds_an_entrys_age(db: asyncpg.Pool) -> None:
     clock = _Clock()
     cache = ResponseCache(version_ttl_seconds=0, clock=clock)
     seen, build = _counting_build()
-    await cache.respond(request=_request(), pool=db, scope="board", key="k", build=build, fresh_for=5)
+    await cache.respond(
+        request=_request(), db=DbHandle(WebSettings()), scope="board", key="k", build=build, fresh_for=5
+    )
     clock.now += 4
-    await cache.respond(request=_request(), pool=db, scope="board", key="k", build=build, fresh_for=5)
+    await cache.respond(
+        request=_request(), db=DbHandle(WebSettings()), scope="board", key="k", build=build, fresh_for=5
+    )
     assert len(seen) == 1
     clock.now += 1
-    response = await cache.respond(request=_request(), pool=db, scope="board", key="k", build=build, fresh_for=5)
+    response = await cache.respond(
+        request=_request(), db=DbHandle(WebSettings()), scope="board", key="k", build=build, fresh_for=5
+    )
     assert len(seen) == 2 and response.body == b'{"n":2}'
 
 
@@ -196,12 +206,12 @@ async def test_a_failed_build_is_not_cached(db: asyncpg.Pool) -> None:
         return _Body(n=calls)
 
     try:
-        await cache.respond(request=_request(), pool=db, scope="board", key="k", build=flaky)
+        await cache.respond(request=_request(), db=DbHandle(WebSettings()), scope="board", key="k", build=flaky)
     except RuntimeError:
         pass
     else:
         raise AssertionError("the first build should have failed")
-    response = await cache.respond(request=_request(), pool=db, scope="board", key="k", build=flaky)
+    response = await cache.respond(request=_request(), db=DbHandle(WebSettings()), scope="board", key="k", build=flaky)
     assert response.status_code == 200 and response.body == b'{"n":2}' and len(cache) == 1
 
 
@@ -209,7 +219,7 @@ async def test_private_responses_say_so_and_vary_on_authorization(db: asyncpg.Po
     cache = ResponseCache(version_ttl_seconds=0, max_age_seconds=7)
     _, build = _counting_build()
     response = await cache.respond(
-        request=_request(), pool=db, scope="board", key="viewer:1", build=build, private=True
+        request=_request(), db=DbHandle(WebSettings()), scope="board", key="viewer:1", build=build, private=True
     )
     assert response.headers["cache-control"] == "private, max-age=7" and response.headers["vary"] == "Authorization"
 
@@ -230,10 +240,14 @@ async def test_an_etag_follows_the_body_so_equal_bodies_share_it(db: asyncpg.Poo
     async def same(_: DataVersion) -> _Body:
         return _Body(n=42)
 
-    first = await cache.respond(request=_request(), pool=db, scope="board", key="k", build=same)
+    first = await cache.respond(request=_request(), db=DbHandle(WebSettings()), scope="board", key="k", build=same)
     await bump(db, "board")
     second = await cache.respond(
-        request=_request(if_none_match=first.headers["etag"]), pool=db, scope="board", key="k", build=same
+        request=_request(if_none_match=first.headers["etag"]),
+        db=DbHandle(WebSettings()),
+        scope="board",
+        key="k",
+        build=same,
     )
     # A bump that changed nothing this response shows still lets the client keep its copy.
     assert second.status_code == 304

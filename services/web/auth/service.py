@@ -6,6 +6,7 @@ import asyncpg
 
 from services.web.auth.schemas import CurrentUserModel, UserCreate, UserMe
 from services.web.auth.security import hash_password, verify_password
+from services.web.db import DbHandle
 from services.web.errors import Conflict, TooManyRequests, Unauthorized, Unprocessable
 from services.web.settings import WebSettings
 
@@ -23,7 +24,7 @@ def password_problems(*, password: str, username: str, email: str, min_length: i
     return problems
 
 
-async def register(*, db: asyncpg.Connection, settings: WebSettings, user: UserCreate) -> CurrentUserModel:
+async def register(*, db: DbHandle, settings: WebSettings, user: UserCreate) -> CurrentUserModel:
     """Create an account; 409 when the username or email is taken (ignoring case), 422 on a weak password."""
     problems = password_problems(
         password=user.password, username=user.username, email=user.email, min_length=settings.password_min_length
@@ -47,14 +48,15 @@ async def register(*, db: asyncpg.Connection, settings: WebSettings, user: UserC
         raise Conflict(
             f"That {field} is already taken.", code=f"{field}_taken", details=[{"loc": ["body", field]}]
         ) from exc
-    return CurrentUserModel(**dict(row))
+    assert row is not None  # INSERT … RETURNING returns the row it inserted
+    return CurrentUserModel(id=row["id"], username=row["username"], email=row["email"])
 
 
 def _login_keys(*, login: str, client_ip: str | None) -> tuple[str, str]:
     return f"account:{login.strip().lower()}", f"client:{client_ip or 'unknown'}"
 
 
-async def _retry_after(db: asyncpg.Connection, *, settings: WebSettings, keys: tuple[str, str]) -> int | None:
+async def _retry_after(db: DbHandle, *, settings: WebSettings, keys: tuple[str, str]) -> int | None:
     """Seconds until both keys are back under their limits, or None when neither is over."""
     # For each key: the failure whose expiry brings the count back under the limit is the (limit)-th newest one.
     wait = await db.fetchval(
@@ -76,7 +78,7 @@ async def _retry_after(db: asyncpg.Connection, *, settings: WebSettings, keys: t
     return max(int(wait), 1) if wait is not None else None
 
 
-async def _record_failure(db: asyncpg.Connection, *, settings: WebSettings, keys: tuple[str, str]) -> None:
+async def _record_failure(db: DbHandle, *, settings: WebSettings, keys: tuple[str, str]) -> None:
     # Pruning on write keeps the table at one window's worth of rows (the `at` index makes it cheap).
     await db.execute(
         "DELETE FROM login_failure WHERE at < now() - make_interval(secs => $1)", float(settings.login_window_seconds)
@@ -85,7 +87,7 @@ async def _record_failure(db: asyncpg.Connection, *, settings: WebSettings, keys
 
 
 async def authenticate(
-    *, db: asyncpg.Connection, settings: WebSettings, login: str, password: str, client_ip: str | None
+    *, db: DbHandle, settings: WebSettings, login: str, password: str, client_ip: str | None
 ) -> CurrentUserModel:
     """Return the account for a username-or-email and password; 401 on any mismatch, 429 when rate limited."""
     keys = _login_keys(login=login, client_ip=client_ip)
@@ -119,7 +121,7 @@ async def authenticate(
     return user
 
 
-async def get_me(*, db: asyncpg.Connection, user: CurrentUserModel) -> UserMe:
+async def get_me(*, db: DbHandle, user: CurrentUserModel) -> UserMe:
     """Return my account and record."""
     row = await db.fetchrow(
         "SELECT id, username, email, created_at, total_units, total_wagered, roi, wins, losses, pushes "
@@ -130,4 +132,4 @@ async def get_me(*, db: asyncpg.Connection, user: CurrentUserModel) -> UserMe:
         raise Unauthorized(
             "The account no longer exists.", code="invalid_token", headers={"WWW-Authenticate": "Bearer"}
         )
-    return UserMe(**dict(row))
+    return UserMe.model_validate(dict(row))

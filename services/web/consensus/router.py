@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 
 from services.web.consensus.schemas import GameConsensus
 from services.web.consensus.service import get_consensus
-from services.web.deps import Pool
+from services.web.deps import Db
 from services.web.errors import error_responses
 
 router = APIRouter(prefix="/api", tags=["games"])
@@ -18,6 +18,6 @@ _BIGINT_MAX = 2**63 - 1
 
 
 @router.get("/games/{game_id}/consensus", response_model=GameConsensus, responses=error_responses(404))
-async def consensus(game_id: Annotated[int, Path(ge=1, le=_BIGINT_MAX)], pool: Pool) -> GameConsensus:
+async def consensus(game_id: Annotated[int, Path(ge=1, le=_BIGINT_MAX)], db: Db) -> GameConsensus:
     """Show the community split: share of picks and of units staked on each side of each market of a game."""
-    return await get_consensus(pool=pool, game_id=game_id)
+    return await get_consensus(db=db, game_id=game_id)

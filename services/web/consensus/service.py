@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-import asyncpg
-
 from contracts.markets import MARKET_SELECTIONS
 from services.web.consensus.schemas import ConsensusMarket, ConsensusSide, GameConsensus
+from services.web.db import DbHandle
 from services.web.errors import NotFound
 
 _SIX_PLACES = Decimal("0.000001")
@@ -31,12 +30,11 @@ def _share(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(_SIX_PLACES, rounding=ROUND_HALF_UP)
 
 
-async def get_consensus(*, pool: asyncpg.Pool, game_id: int) -> GameConsensus:
+async def get_consensus(*, db: DbHandle, game_id: int) -> GameConsensus:
     """Return the share of picks and of units on each side of each market of the game; NotFound if no such game."""
-    async with pool.acquire() as conn:
-        if await conn.fetchval("SELECT 1 FROM game WHERE id = $1", game_id) is None:
-            raise NotFound(f"There is no game {game_id}.", code="game_not_found")
-        rows = await conn.fetch(_SQL, game_id, [m for m, _ in _SIDES], [s for _, s in _SIDES])
+    if await db.fetchval("SELECT 1 FROM game WHERE id = $1", game_id) is None:
+        raise NotFound(f"There is no game {game_id}.", code="game_not_found")
+    rows = await db.fetch(_SQL, game_id, [m for m, _ in _SIDES], [s for _, s in _SIDES])
     markets = []
     for market in MARKET_SELECTIONS:
         market_rows = [row for row in rows if row["market"] == market.value]

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.web.cache import NOT_MODIFIED_RESPONSE, Cache, DataVersion
-from services.web.deps import Db, Pool, Settings
+from services.web.deps import Db, Settings
 from services.web.errors import Unprocessable, error_responses
 from services.web.games import service
 from services.web.games.schemas import GamePublic, UpcomingGames
@@ -26,7 +26,7 @@ Detail = Annotated[
 @router.get("/upcoming", response_model=UpcomingGames, responses={**NOT_MODIFIED_RESPONSE, **error_responses()})
 async def upcoming(
     request: Request,
-    pool: Pool,
+    db: Db,
     cache: Cache,
     settings: Settings,
     sport: Annotated[
@@ -49,12 +49,12 @@ async def upcoming(
 
     async def build(_: DataVersion) -> UpcomingGames:
         return await service.upcoming_games(
-            db=pool, sport=sport, day=day, with_bookmakers=detail == "bookmakers", limit=limit, offset=offset
+            db=db, sport=sport, day=day, with_bookmakers=detail == "bookmakers", limit=limit, offset=offset
         )
 
     return await cache.respond(
         request=request,
-        pool=pool,
+        db=db,
         scope="board",
         key=f"{sport}|{day}|{detail}|{limit}|{offset}",
         build=build,

@@ -6,8 +6,8 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-import asyncpg
-
+from contracts.markets import Market
+from services.web.db import DbHandle
 from services.web.errors import NotFound
 from services.web.games.schemas import (
     BookmakerMarket,
@@ -26,7 +26,7 @@ _MARKET_ORDER = {"h2h": 0, "spreads": 1, "totals": 2}
 _SELECTION_ORDER = {"home": 0, "away": 1, "over": 0, "under": 1}
 
 
-async def _lines(db: asyncpg.Connection | asyncpg.Pool, game_ids: list[int]) -> dict[int, dict[str, list[Any]]]:
+async def _lines(db: DbHandle, game_ids: list[int]) -> dict[int, dict[str, list[Any]]]:
     rows = await db.fetch(
         "SELECT game_id, market, selection, price, point, bookmaker, bookmaker_count, fetched_at FROM market_line "
         "WHERE snapshot_kind = 'current' AND game_id = ANY($1::bigint[])",
@@ -44,7 +44,7 @@ def _market_lines(markets: dict[str, list[Any]]) -> list[MarketLinePublic]:
         sides = sorted(markets[market], key=lambda r: _SELECTION_ORDER[r["selection"]])
         result.append(
             MarketLinePublic(
-                market=market,
+                market=Market(market),
                 bookmaker=sides[0]["bookmaker"],
                 bookmaker_count=min(r["bookmaker_count"] for r in sides),
                 outcomes=[OutcomeLine(selection=r["selection"], price=r["price"], point=r["point"]) for r in sides],
@@ -53,7 +53,7 @@ def _market_lines(markets: dict[str, list[Any]]) -> list[MarketLinePublic]:
     return result
 
 
-async def _bookmakers(db: asyncpg.Connection | asyncpg.Pool, game_ids: list[int]) -> dict[int, list[BookmakerPublic]]:
+async def _bookmakers(db: DbHandle, game_ids: list[int]) -> dict[int, list[BookmakerPublic]]:
     rows = await db.fetch(
         "SELECT game_id, bookmaker, market, selection, price, point, last_update FROM odds "
         "WHERE snapshot_kind = 'current' AND game_id = ANY($1::bigint[]) ORDER BY game_id, bookmaker",
@@ -68,7 +68,7 @@ async def _bookmakers(db: asyncpg.Connection | asyncpg.Pool, game_ids: list[int]
                 key=book,
                 markets=[
                     BookmakerMarket(
-                        market=market,
+                        market=Market(market),
                         last_update=max(r["last_update"] for r in sides),
                         outcomes=[
                             OutcomeLine(selection=r["selection"], price=r["price"], point=r["point"])
@@ -84,9 +84,7 @@ async def _bookmakers(db: asyncpg.Connection | asyncpg.Pool, game_ids: list[int]
     }
 
 
-async def _assemble(
-    db: asyncpg.Connection | asyncpg.Pool, games: list[Any], *, with_bookmakers: bool
-) -> list[GamePublic]:
+async def _assemble(db: DbHandle, games: list[Any], *, with_bookmakers: bool) -> list[GamePublic]:
     ids = [g["id"] for g in games]
     lines = await _lines(db, ids)
     books = await _bookmakers(db, ids) if with_bookmakers else {}
@@ -107,7 +105,7 @@ async def _assemble(
 
 async def upcoming_games(
     *,
-    db: asyncpg.Connection | asyncpg.Pool,
+    db: DbHandle,
     sport: str | None,
     day: date | None,
     with_bookmakers: bool,
@@ -133,7 +131,7 @@ async def upcoming_games(
     return UpcomingGames(games=await _assemble(db, games, with_bookmakers=with_bookmakers))
 
 
-async def get_game(*, db: asyncpg.Connection | asyncpg.Pool, game_id: int, with_bookmakers: bool) -> GamePublic:
+async def get_game(*, db: DbHandle, game_id: int, with_bookmakers: bool) -> GamePublic:
     """Return one game with its status, score and current line; 404 when there is no such game."""
     game = await db.fetchrow(f"SELECT {_GAME_COLUMNS} FROM game g WHERE g.id = $1", game_id)
     if game is None:

@@ -55,7 +55,7 @@ async def _queue(settings: WebSettings, name: str) -> QueueHealth:
 async def check_health(*, settings: WebSettings) -> HealthPublic:
     """Report the database and every queue; healthy only when all answer."""
     names = [settings.game_events_queue, settings.score_events_queue]
-    database, *queues = await asyncio.gather(_database(settings), *(_queue(settings, n) for n in names))
+    database, queues = await asyncio.gather(_database(settings), asyncio.gather(*(_queue(settings, n) for n in names)))
     by_name = dict(zip(names, queues, strict=True))
     healthy = database.ok and all(q.ok for q in by_name.values())
     return HealthPublic(status="ok" if healthy else "degraded", database=database, queues=by_name)

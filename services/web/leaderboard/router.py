@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from services.web.cache import NOT_MODIFIED_RESPONSE, Cache, DataVersion
-from services.web.deps import Pool, Settings
+from services.web.deps import Db, Settings
 from services.web.errors import error_responses
 from services.web.leaderboard.schemas import LeaderboardPublic, SortKey, Window
 from services.web.leaderboard.service import get_leaderboard
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api", tags=["leaderboard"])
 )
 async def leaderboard(
     request: Request,
-    pool: Pool,
+    db: Db,
     settings: Settings,
     cache: Cache,
     window: Annotated[
@@ -55,7 +55,7 @@ async def leaderboard(
 
     async def build(current: DataVersion) -> LeaderboardPublic:
         return await get_leaderboard(
-            pool=pool,
+            db=db,
             window=window,
             sport=sport,
             sort=sort,
@@ -67,4 +67,4 @@ async def leaderboard(
         )
 
     key = f"{window}|{sport}|{sort}|{min_picks}|{limit}|{offset}"
-    return await cache.respond(request=request, pool=pool, scope="leaderboard", key=key, build=build)
+    return await cache.respond(request=request, db=db, scope="leaderboard", key=key, build=build)

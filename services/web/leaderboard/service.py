@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-import asyncpg
-
+from services.web.db import DbHandle
 from services.web.leaderboard.schemas import (
     LeaderboardEntry,
     LeaderboardPublic,
@@ -84,7 +83,7 @@ def window_start(*, window: Window, today: date, season_start: date) -> datetime
 
 async def get_leaderboard(
     *,
-    pool: asyncpg.Pool,
+    db: DbHandle,
     window: Window,
     sport: str | None,
     sort: SortKey,
@@ -112,7 +111,7 @@ async def get_leaderboard(
         filters=filters,
         join_game="JOIN game g ON g.id = p.game_id" if sport is not None else "",
     )
-    rows = await pool.fetch(sql, *args)
+    rows = await db.fetch(sql, *args)
     entries = [
         LeaderboardEntry(**{k: v for k, v in dict(row).items() if k != "total"})
         for row in rows

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from contracts.markets import PickStatus
-from services.web.deps import CurrentUser, Db, Pool, Settings
+from services.web.deps import CurrentUser, Db, Settings
 from services.web.errors import error_responses
 from services.web.picks import service
 from services.web.picks.schemas import BIGINT_MAX, PickList, PickSlip
@@ -16,9 +16,9 @@ router = APIRouter(prefix="/api/picks", tags=["picks"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PickList, responses=error_responses(401, 404, 409))
-async def place_picks(slip: PickSlip, user: CurrentUser, pool: Pool, settings: Settings) -> PickList:
+async def place_picks(slip: PickSlip, user: CurrentUser, db: Db, settings: Settings) -> PickList:
     """Place a slip, all or nothing; a refusal lists each failing pick (`details[].index`, `code`, `current`)."""
-    return PickList(picks=await service.place_picks(pool=pool, settings=settings, user=user, picks=slip.picks))
+    return PickList(picks=await service.place_picks(db=db, settings=settings, user=user, picks=slip.picks))
 
 
 @router.get("/me", response_model=PickList, responses=error_responses(401))
@@ -39,7 +39,7 @@ async def my_picks(
     response_class=Response,
     responses=error_responses(401, 404, 409),
 )
-async def cancel_pick(user: CurrentUser, pool: Pool, pick_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)]) -> Response:
+async def cancel_pick(user: CurrentUser, db: Db, pick_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)]) -> Response:
     """Cancel my pending pick before its game starts (404 for a pick that is not mine)."""
-    await service.cancel_pick(pool=pool, user=user, pick_id=pick_id)
+    await service.cancel_pick(db=db, user=user, pick_id=pick_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

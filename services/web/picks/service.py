@@ -6,11 +6,10 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import asyncpg
-
 from contracts.markets import PickStatus, market_has_point, selection_fits_market
 from contracts.odds_math import closing_line_value
 from services.web.auth.schemas import CurrentUserModel
+from services.web.db import DbHandle
 from services.web.errors import Conflict, DomainError, NotFound, Unprocessable
 from services.web.picks.schemas import (
     LinePublic,
@@ -67,20 +66,20 @@ def _refuse(errors: list[PickError]) -> DomainError:
 
 
 async def _check_against_database(
-    conn: asyncpg.Connection, *, user: CurrentUserModel, picks: list[PickCreate], pending: dict[int, PickCreate]
+    db: DbHandle, *, user: CurrentUserModel, picks: list[PickCreate], pending: dict[int, PickCreate]
 ) -> list[PickError]:
     game_ids = sorted({p.game_id for p in picks})
     # FOR SHARE: ingestion cannot move a game's start or its line between this check and the insert below.
     games = {
         r["id"]: r["open"]
-        for r in await conn.fetch(
+        for r in await db.fetch(
             "SELECT id, commence_time > now() AS open FROM game WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE",
             game_ids,
         )
     }
     lines = {
         (r["game_id"], r["market"], r["selection"]): r
-        for r in await conn.fetch(
+        for r in await db.fetch(
             "SELECT game_id, market, selection, price, point FROM market_line "
             "WHERE snapshot_kind = 'current' AND game_id = ANY($1::bigint[]) "
             "ORDER BY game_id, market, selection FOR SHARE",
@@ -89,7 +88,7 @@ async def _check_against_database(
     }
     taken = {
         (r["game_id"], r["market"])
-        for r in await conn.fetch(
+        for r in await db.fetch(
             "SELECT game_id, market FROM pick WHERE user_id = $1 AND game_id = ANY($2::bigint[])", user.id, game_ids
         )
     }
@@ -129,7 +128,7 @@ async def _check_against_database(
 
 
 async def place_picks(
-    *, pool: asyncpg.Pool, settings: WebSettings, user: CurrentUserModel, picks: list[PickCreate]
+    *, db: DbHandle, settings: WebSettings, user: CurrentUserModel, picks: list[PickCreate]
 ) -> list[PickPublic]:
     """Store every pick of the slip at the current line, or refuse the slip with one error per failing pick."""
     if len(picks) > settings.max_picks_per_slip:
@@ -157,14 +156,14 @@ async def place_picks(
             pending[index] = pick
         seen.add((pick.game_id, pick.market))
 
-    async with pool.acquire() as conn, conn.transaction():
+    async with db.transaction():
         if pending:
-            errors += await _check_against_database(conn, user=user, picks=picks, pending=pending)
+            errors += await _check_against_database(db, user=user, picks=picks, pending=pending)
         if errors:
             raise _refuse(sorted(errors, key=lambda e: e.index))
         # The lock and the line are checked again by the statement that inserts, on the database clock, so a slip
         # that straddles tip-off or a line change stores nothing (the count below proves every row went in).
-        ids = await conn.fetch(
+        ids = await db.fetch(
             """
             INSERT INTO pick (user_id, game_id, market, selection, point, price, stake)
             SELECT $1, u.game_id, u.market, u.selection, u.point, u.price, u.stake
@@ -192,7 +191,7 @@ async def place_picks(
             )
         stored = {
             (p.game_id, p.market.value): p
-            for p in (await _list(conn, user_id=user.id, pick_ids=[r["id"] for r in ids])).picks
+            for p in (await _list(db, user_id=user.id, pick_ids=[r["id"] for r in ids])).picks
         }
         return [stored[(p.game_id, p.market.value)] for p in picks]  # in slip order
 
@@ -215,7 +214,7 @@ def _clv(row: Any) -> Decimal | None:
 
 
 async def _list(
-    conn: asyncpg.Connection | asyncpg.Pool,
+    db: DbHandle,
     *,
     user_id: int,
     pick_ids: list[int] | None = None,
@@ -223,7 +222,7 @@ async def _list(
     limit: int = 1000,
     offset: int = 0,
 ) -> PickList:
-    rows = await conn.fetch(
+    rows = await db.fetch(
         """
         SELECT p.id, p.game_id, g.sport_key, g.home_team, g.away_team, g.commence_time, p.market, p.selection,
                p.point, p.price, p.stake, p.placed_at, p.status,
@@ -241,7 +240,7 @@ async def _list(
         offset,
     )
     regrades: dict[int, list[PickRegradePublic]] = defaultdict(list)
-    for r in await conn.fetch(
+    for r in await db.fetch(
         "SELECT pick_id, old_status, new_status, old_result_units, new_result_units, reason, regraded_at "
         "FROM pick_regrade WHERE pick_id = ANY($1::bigint[]) ORDER BY regraded_at, id",
         [r["id"] for r in rows],
@@ -251,16 +250,16 @@ async def _list(
 
 
 async def list_my_picks(
-    *, db: asyncpg.Connection, user: CurrentUserModel, status: PickStatus | None, limit: int, offset: int
+    *, db: DbHandle, user: CurrentUserModel, status: PickStatus | None, limit: int, offset: int
 ) -> PickList:
     """List my picks, newest first, optionally of one status, with results and audit fields."""
     return await _list(db, user_id=user.id, status=status, limit=limit, offset=offset)
 
 
-async def cancel_pick(*, pool: asyncpg.Pool, user: CurrentUserModel, pick_id: int) -> None:
+async def cancel_pick(*, db: DbHandle, user: CurrentUserModel, pick_id: int) -> None:
     """Delete my pending pick while its game has not started (database clock); someone else's pick is a 404."""
-    async with pool.acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(
+    async with db.transaction():
+        row = await db.fetchrow(
             "SELECT p.status, g.commence_time > now() AS open FROM pick p JOIN game g ON g.id = p.game_id "
             "WHERE p.id = $1 AND p.user_id = $2 FOR UPDATE OF p FOR SHARE OF g",
             pick_id,
@@ -272,4 +271,4 @@ async def cancel_pick(*, pool: asyncpg.Pool, user: CurrentUserModel, pick_id: in
             raise Conflict("The game has started; the pick can no longer be cancelled.", code="game_started")
         if row["status"] != PickStatus.PENDING:
             raise Conflict("The pick has been graded; it can no longer be cancelled.", code="pick_graded")
-        await conn.execute("DELETE FROM pick WHERE id = $1", pick_id)
+        await db.execute("DELETE FROM pick WHERE id = $1", pick_id)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from services.web.deps import OptionalUser, Pool, Settings
+from services.web.deps import Db, OptionalUser, Settings
 from services.web.errors import error_responses
 from services.web.users.schemas import UserProfile
 from services.web.users.service import get_profile
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api", tags=["users"])
 @router.get("/users/{username}", response_model=UserProfile, responses=error_responses(401, 404))
 async def profile(
     username: Annotated[str, Path(min_length=1, max_length=64, description="Case-insensitive")],
-    pool: Pool,
+    db: Db,
     settings: Settings,
     viewer: OptionalUser,
     response: Response,
@@ -28,7 +28,7 @@ async def profile(
     # What is visible depends on the viewer and on the clock (picks appear at tip-off): never in a shared cache.
     response.headers["Cache-Control"] = "private, no-cache"
     return await get_profile(
-        pool=pool,
+        db=db,
         username=username,
         viewer_id=viewer.id if viewer else None,
         season_start=settings.season_start,

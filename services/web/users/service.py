@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import asyncpg
 
 from contracts.odds_math import closing_line_value
+from services.web.db import DbHandle
 from services.web.errors import NotFound
 from services.web.leaderboard.schemas import Window
 from services.web.leaderboard.service import window_start
@@ -130,7 +131,7 @@ def _pick(row: asyncpg.Record) -> ProfilePick:
 
 async def get_profile(
     *,
-    pool: asyncpg.Pool,
+    db: DbHandle,
     username: str,
     viewer_id: int | None,
     season_start: date,
@@ -138,21 +139,20 @@ async def get_profile(
     offset: int,
 ) -> UserProfile:
     """Return the player's profile as `viewer_id` may see it (None: an anonymous visitor); NotFound if no such user."""
-    async with pool.acquire() as conn:
-        user = await conn.fetchrow(
-            "SELECT id, username, created_at, (now() AT TIME ZONE 'UTC')::date AS today FROM \"user\" "
-            "WHERE lower(username) = lower($1)",
-            username,
-        )
-        if user is None:
-            raise NotFound(f"No player is called {username!r}.", code="user_not_found")
-        user_id = user["id"]
-        names = [w.value for w in Window]
-        starts = [window_start(window=w, today=user["today"], season_start=season_start) for w in Window]
-        windows = {row["name"]: _window_stats(row) for row in await conn.fetch(_WINDOWS_SQL, user_id, names, starts)}
-        clv_rows = await conn.fetch(_CLV_SQL, user_id)
-        series = await conn.fetch(_SERIES_SQL, user_id)
-        pick_rows = await conn.fetch(_PICKS_SQL, user_id, viewer_id == user_id, limit, offset)
+    user = await db.fetchrow(
+        "SELECT id, username, created_at, (now() AT TIME ZONE 'UTC')::date AS today FROM \"user\" "
+        "WHERE lower(username) = lower($1)",
+        username,
+    )
+    if user is None:
+        raise NotFound(f"No player is called {username!r}.", code="user_not_found")
+    user_id = user["id"]
+    names = [w.value for w in Window]
+    starts = [window_start(window=w, today=user["today"], season_start=season_start) for w in Window]
+    windows = {row["name"]: _window_stats(row) for row in await db.fetch(_WINDOWS_SQL, user_id, names, starts)}
+    clv_rows = await db.fetch(_CLV_SQL, user_id)
+    series = await db.fetch(_SERIES_SQL, user_id)
+    pick_rows = await db.fetch(_PICKS_SQL, user_id, viewer_id == user_id, limit, offset)
     return UserProfile(
         username=user["username"],
         joined_at=user["created_at"],
