@@ -71,6 +71,13 @@ def is_outage(exc: BaseException) -> bool:
     return isinstance(exc, OUTAGE_ERRORS)
 
 
+def _lost(conn: Connection) -> bool:
+    try:
+        return conn.is_closed()
+    except asyncpg.InterfaceError:
+        return True  # the pool already detached this proxy because its connection closed
+
+
 class DbHandle:
     """One request's database handle: each statement borrows a pooled connection, a transaction pins one."""
 
@@ -88,7 +95,7 @@ class DbHandle:
             raise busy() from exc
         except asyncpg.InterfaceError as exc:
             # "connection is closed" once the server went away mid-transaction; any other InterfaceError is a bug.
-            if conn is not None and conn.is_closed():
+            if conn is not None and _lost(conn):
                 raise unavailable(self._settings.db_retry_after_seconds) from exc
             raise
         except OUTAGE_ERRORS as exc:

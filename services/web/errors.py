@@ -92,17 +92,20 @@ _DESCRIPTIONS = {
     415: "Unsupported media type",
     422: "The request is not valid",
     429: "Too many attempts; see Retry-After",
+    503: "The database (or the login queue) cannot take the request now; nothing was changed. See Retry-After",
 }
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` declaring the error body for each status (always 400, 413 and 422 too)."""
-    wanted = sorted({*codes, 400, 413, 422})
+    """OpenAPI `responses` declaring the error body for each status (always 400, 413, 422 and 503 too)."""
+    wanted = sorted({*codes, 400, 413, 422, 503})
     responses: dict[int | str, dict[str, Any]] = {
         code: {"model": ErrorBody, "description": _DESCRIPTIONS.get(code, "Error")} for code in wanted
     }
-    if 429 in responses:
-        responses[429]["headers"] = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+    retry_after = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+    for code in (429, 503):
+        if code in responses:
+            responses[code]["headers"] = retry_after
     if 401 in responses:
         responses[401]["headers"] = {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}}
     return responses

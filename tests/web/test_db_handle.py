@@ -33,6 +33,8 @@ _SameHandle = typing.Annotated[DbHandle, Depends(_other_dependency)]
 def _web_functions() -> list[tuple[str, typing.Any]]:
     functions = []
     for info in pkgutil.walk_packages(services.web.__path__, "services.web."):
+        if info.name == "services.web.db":
+            continue  # the handle itself: the one place that holds asyncpg connections
         module = importlib.import_module(info.name)
         for name, value in vars(module).items():
             if inspect.isfunction(value) and value.__module__ == module.__name__:
