@@ -39,7 +39,9 @@ async def my_picks(
     response_class=Response,
     responses=error_responses(401, 404, 409),
 )
-async def cancel_pick(user: CurrentUser, db: Db, pick_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)]) -> Response:
+async def cancel_pick(
+    user: CurrentUser, db: Db, settings: Settings, pick_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)]
+) -> Response:
     """Cancel my pending pick before its game starts (404 for a pick that is not mine)."""
-    await service.cancel_pick(db=db, user=user, pick_id=pick_id)
+    await service.cancel_pick(db=db, settings=settings, user=user, pick_id=pick_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

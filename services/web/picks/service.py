@@ -73,7 +73,8 @@ async def _check_against_database(
     games = {
         r["id"]: r["open"]
         for r in await db.fetch(
-            "SELECT id, commence_time > now() AS open FROM game WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE",
+            "SELECT id, commence_time > clock_timestamp() AS open FROM game WHERE id = ANY($1::bigint[]) "
+            "ORDER BY id FOR SHARE",
             game_ids,
         )
     }
@@ -156,20 +157,22 @@ async def place_picks(
             pending[index] = pick
         seen.add((pick.game_id, pick.market))
 
-    async with db.transaction():
+    # Every lock wait is bounded, so a slip held up by an ingest or a recompute answers 503 instead of waiting on.
+    async with db.transaction(lock_timeout_ms=settings.pick_lock_timeout_ms):
         if pending:
             errors += await _check_against_database(db, user=user, picks=picks, pending=pending)
         if errors:
             raise _refuse(sorted(errors, key=lambda e: e.index))
-        # The lock and the line are checked again by the statement that inserts, on the database clock, so a slip
-        # that straddles tip-off or a line change stores nothing (the count below proves every row went in).
+        # The lock and the line are checked again by the statement that inserts, so a slip that straddles tip-off or
+        # a line change stores nothing (the count below proves every row went in). The clock is clock_timestamp(),
+        # read when the row is written: now() is the transaction's start, which a lock wait can leave before tip-off.
         ids = await db.fetch(
             """
-            INSERT INTO pick (user_id, game_id, market, selection, point, price, stake)
-            SELECT $1, u.game_id, u.market, u.selection, u.point, u.price, u.stake
+            INSERT INTO pick (user_id, game_id, market, selection, point, price, stake, placed_at)
+            SELECT $1, u.game_id, u.market, u.selection, u.point, u.price, u.stake, clock_timestamp()
             FROM unnest($2::bigint[], $3::text[], $4::text[], $5::numeric[], $6::int[], $7::numeric[])
                  AS u(game_id, market, selection, point, price, stake)
-            JOIN game g ON g.id = u.game_id AND g.commence_time > now()
+            JOIN game g ON g.id = u.game_id AND g.commence_time > clock_timestamp()
             JOIN market_line ml ON ml.game_id = u.game_id AND ml.snapshot_kind = 'current'
                  AND ml.market = u.market AND ml.selection = u.selection
                  AND ml.price = u.price AND ml.point IS NOT DISTINCT FROM u.point
@@ -185,6 +188,7 @@ async def place_picks(
             [p.stake for p in picks],
         )
         if len(ids) != len(picks):
+            await _refuse_started_games(db, picks=picks, stored={(r["game_id"], r["market"]) for r in ids})
             raise Conflict(
                 "The board changed while the slip was placed; nothing was stored. Reload and retry.",
                 code="slip_changed",
@@ -194,6 +198,25 @@ async def place_picks(
             for p in (await _list(db, user_id=user.id, pick_ids=[r["id"] for r in ids])).picks
         }
         return [stored[(p.game_id, p.market.value)] for p in picks]  # in slip order
+
+
+async def _refuse_started_games(db: DbHandle, *, picks: list[PickCreate], stored: set[tuple[int, str]]) -> None:
+    """Refuse with `game_started` the unstored picks whose game tipped off while the slip waited, if any."""
+    missing = {i: p for i, p in enumerate(picks) if (p.game_id, p.market.value) not in stored}
+    started = {
+        r["id"]
+        for r in await db.fetch(
+            "SELECT id FROM game WHERE id = ANY($1::bigint[]) AND commence_time <= clock_timestamp()",
+            sorted({p.game_id for p in missing.values()}),
+        )
+    }
+    errors = [
+        PickError(index=i, code="game_started", message="The game has started; picks on it are closed.")
+        for i, p in missing.items()
+        if p.game_id in started
+    ]
+    if errors:
+        raise _refuse(errors)
 
 
 def pick_closing_line_value(
@@ -226,7 +249,7 @@ async def _list(
         """
         SELECT p.id, p.game_id, g.sport_key, g.home_team, g.away_team, g.commence_time, p.market, p.selection,
                p.point, p.price, p.stake, p.placed_at, p.status,
-               p.status = 'pending' AND g.commence_time > now() AS cancellable,
+               p.status = 'pending' AND g.commence_time > clock_timestamp() AS cancellable,
                p.result_units, p.graded_at, p.graded_home_score, p.graded_away_score, p.closing_point, p.closing_price
         FROM pick p JOIN game g ON g.id = p.game_id
         WHERE p.user_id = $1 AND ($2::bigint[] IS NULL OR p.id = ANY($2)) AND ($3::text IS NULL OR p.status = $3)
@@ -256,19 +279,26 @@ async def list_my_picks(
     return await _list(db, user_id=user.id, status=status, limit=limit, offset=offset)
 
 
-async def cancel_pick(*, db: DbHandle, user: CurrentUserModel, pick_id: int) -> None:
+async def cancel_pick(*, db: DbHandle, settings: WebSettings, user: CurrentUserModel, pick_id: int) -> None:
     """Delete my pending pick while its game has not started (database clock); someone else's pick is a 404."""
-    async with db.transaction():
+    # As for placing: a bounded lock wait, and the clock read by the DELETE itself. A value computed by the locking
+    # SELECT would be read before it waited for the locks, so it could still say "open" after tip-off.
+    async with db.transaction(lock_timeout_ms=settings.pick_lock_timeout_ms):
         row = await db.fetchrow(
-            "SELECT p.status, g.commence_time > now() AS open FROM pick p JOIN game g ON g.id = p.game_id "
+            "SELECT p.status, p.game_id FROM pick p JOIN game g ON g.id = p.game_id "
             "WHERE p.id = $1 AND p.user_id = $2 FOR UPDATE OF p FOR SHARE OF g",
             pick_id,
             user.id,
         )
         if row is None:
             raise NotFound("No such pick.", code="pick_not_found")
-        if not row["open"]:
+        deleted = await db.fetchval(
+            "DELETE FROM pick p USING game g WHERE p.id = $1 AND g.id = p.game_id AND p.status = 'pending' "
+            "AND g.commence_time > clock_timestamp() RETURNING p.id",
+            pick_id,
+        )
+        if deleted is not None:
+            return
+        if not await db.fetchval("SELECT commence_time > clock_timestamp() FROM game WHERE id = $1", row["game_id"]):
             raise Conflict("The game has started; the pick can no longer be cancelled.", code="game_started")
-        if row["status"] != PickStatus.PENDING:
-            raise Conflict("The pick has been graded; it can no longer be cancelled.", code="pick_graded")
-        await db.execute("DELETE FROM pick WHERE id = $1", pick_id)
+        raise Conflict("The pick has been graded; it can no longer be cancelled.", code="pick_graded")
