@@ -112,11 +112,11 @@ class _Server(uvicorn.Server):
 @asynccontextmanager
 async def web(stack: DevStack) -> AsyncIterator[None]:
     """Serve the API with uvicorn in this process."""
-    from services.web.main import create_app
+    from services.web.main import create_app, server_config
     from services.web.settings import WebSettings
 
     server = _Server(
-        uvicorn.Config(create_app(WebSettings()), host=stack.host, port=stack.port, log_level="warning", lifespan="on")
+        server_config(create_app(WebSettings()), host=stack.host, port=stack.port, log_level="warning", lifespan="on")
     )
     task = asyncio.create_task(server.serve(), name="web")
     while not server.started:

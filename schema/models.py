@@ -183,5 +183,20 @@ class SchemaMigration(SQLModel, table=True):
 class LoginFailure(SQLModel, table=True):
     __tablename__ = "login_failure"
     id: int | None = _bigint_pk()
-    key: str = _text()
+    account: str = _text()
+    client: str = _text()
+    at: datetime = _ts()
+
+
+class LoginKnownClient(SQLModel, table=True):
+    __tablename__ = "login_known_client"
+    user_id: int = _bigint(primary_key=True)
+    client: str = _text(primary_key=True)
+    last_success_at: datetime = _ts()
+
+
+class RegistrationAttempt(SQLModel, table=True):
+    __tablename__ = "registration_attempt"
+    id: int | None = _bigint_pk()
+    client: str = _text()
     at: datetime = _ts()

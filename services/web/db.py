@@ -17,10 +17,9 @@ from typing import Any
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
-from fastapi import status
 
 from pickvs.db import get_pool
-from services.web.errors import DomainError
+from services.web.errors import DomainError, ServiceUnavailable
 from services.web.settings import WebSettings
 
 Connection = asyncpg.Connection | PoolConnectionProxy
@@ -34,17 +33,15 @@ OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-class DatabaseUnavailable(DomainError):
+class DatabaseUnavailable(ServiceUnavailable):
     """PostgreSQL cannot be reached now; the client should retry after `Retry-After` seconds."""
 
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     code = "database_unavailable"
 
 
-class DatabaseBusy(DomainError):
+class DatabaseBusy(ServiceUnavailable):
     """A row or table this request needs stayed locked past the lock timeout; retrying soon should work."""
 
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     code = "database_busy"
 
 

@@ -8,7 +8,8 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from services.web.auth.schemas import CurrentUserModel
-from services.web.auth.security import decode_access_token
+from services.web.auth.security import PasswordHashing, decode_access_token
+from services.web.clients import client_ip
 from services.web.db import DbHandle
 from services.web.errors import Unauthorized
 from services.web.settings import WebSettings
@@ -28,6 +29,22 @@ def db(app_settings: Settings) -> DbHandle:
 
 
 Db = Annotated[DbHandle, Depends(db)]
+
+
+def password_hashing(request: Request) -> PasswordHashing:
+    """Return the app's argon2 capacity (one per app, sized by its settings)."""
+    return cast(PasswordHashing, request.app.state.password_hashing)
+
+
+Hashing = Annotated[PasswordHashing, Depends(password_hashing)]
+
+
+def client(request: Request, app_settings: Settings) -> str:
+    """Return the caller's IP as rate limits see it (X-Forwarded-For only from a trusted proxy)."""
+    return client_ip(request, trusted_proxies=app_settings.trusted_proxies)
+
+
+ClientIp = Annotated[str, Depends(client)]
 
 # auto_error=False: a missing token must become our own 401 body, not FastAPI's; tokenUrl makes /docs "Authorize" work.
 _bearer = OAuth2PasswordBearer(tokenUrl="/auth/login", auto_error=False)

@@ -70,6 +70,13 @@ class TooManyRequests(DomainError):
     code = "rate_limited"
 
 
+class ServiceUnavailable(DomainError):
+    """The service cannot take the request now (an outage, a lock, a full queue); retry after `Retry-After`."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    code = "service_unavailable"
+
+
 class ErrorDetail(BaseModel):
     code: str = Field(description="Stable machine-readable reason, e.g. `line_moved`")
     message: str = Field(description="A sentence for people")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import uvicorn
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from pickvs.db import close_pools
 from pickvs.sqs import close_sqs_clients
 from services.web.auth.router import router as auth_router
+from services.web.auth.security import password_hashing_for
 from services.web.consensus.router import router as consensus_router
 from services.web.errors import install_error_handlers
 from services.web.games.router import router as games_router
@@ -39,6 +42,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         description="Pick sides of today's games at real odds; climb the leaderboard.",
     )
     app.state.settings = settings
+    app.state.password_hashing = password_hashing_for(settings)
     install_error_handlers(app)
     # Added before CORS so CORS wraps it: a 413 still carries the CORS headers a browser needs to read it.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -57,3 +61,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(games_router)
     app.include_router(picks_router)
     return app
+
+
+def server_config(app: FastAPI, *, host: str, port: int, **options: Any) -> uvicorn.Config:
+    """Return uvicorn's settings for serving the app (what `pickvs dev` runs; `options` go to uvicorn as they are).
+
+    uvicorn's proxy headers are off: by default it believes X-Forwarded-For from 127.0.0.1, which would let any local
+    caller pick the client IP the rate limits see. The app reads the header itself, only from PICKVS_TRUSTED_PROXIES.
+    """
+    return uvicorn.Config(app, host=host, port=port, proxy_headers=False, **options)

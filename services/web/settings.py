@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from pydantic import Field, model_validator
+from pydantic import Field, IPvAnyNetwork, model_validator
 
 from pickvs.settings import BaseAppSettings, refuse_default_secret
 
@@ -25,10 +25,6 @@ class WebSettings(BaseAppSettings):
     max_picks_per_slip: int = 20
     max_body_bytes: int = 64 * 1024
     password_min_length: int = Field(default=10, ge=8)
-    # Failed logins within the window before 429: per account (guessing one password) and per client IP (spraying).
-    login_window_seconds: int = Field(default=900, ge=1)
-    login_max_failures_per_account: int = Field(default=5, ge=1)
-    login_max_failures_per_client: int = Field(default=20, ge=1)
     board_max_games: int = Field(default=200, ge=1)
     # Leaderboard "season" window start (UTC midnight); one date for every sport.
     season_start: date = date(2026, 10, 20)
@@ -46,6 +42,26 @@ class WebSettings(BaseAppSettings):
     # Pick and cancel transactions wait at most this long for a lock (an ingest holding the game row, a recompute
     # holding the pick table) before answering 503, so no pick waits its way past tip-off.
     pick_lock_timeout_ms: int = Field(default=2000, ge=1)
+    # The client IP is read from X-Forwarded-For only when the TCP peer is one of these proxies (addresses or CIDR
+    # networks, a JSON list); by default none is trusted and the peer address is the client.
+    trusted_proxies: list[IPvAnyNetwork] = []
+    # argon2 work: this many hashes at once (unset: one per core) and this many more requests waiting; any further
+    # login or registration is shed with 503 + Retry-After before it touches the database.
+    password_hash_workers: int | None = Field(default=None, ge=1)
+    password_hash_queue: int = Field(default=8, ge=0)
+    # Failed logins within a sliding window (docs/auth-limits.md): strict per (account, client) and per client IP;
+    # per account, past `login_account_free_failures`, each attempt from a client the owner has not logged in from
+    # waits base × 2^(failures − free) seconds after the last failure, at most `login_account_delay_max_seconds`.
+    login_window_seconds: int = Field(default=900, ge=1)
+    login_max_failures_per_account_client: int = Field(default=5, ge=1)
+    login_max_failures_per_client: int = Field(default=20, ge=1)
+    login_account_free_failures: int = Field(default=5, ge=0)
+    login_account_delay_base_seconds: float = Field(default=1.0, gt=0)
+    login_account_delay_max_seconds: int = Field(default=300, ge=1)
+    login_known_client_days: int = Field(default=90, ge=1)
+    # Registrations per client IP within the window (each one costs an argon2 hash).
+    register_window_seconds: int = Field(default=3600, ge=1)
+    register_max_per_client: int = Field(default=5, ge=1)
 
     @model_validator(mode="after")
     def _no_default_secret_outside_dev(self) -> WebSettings:

@@ -101,22 +101,6 @@ async def test_login_does_not_reveal_whether_the_account_exists(db: asyncpg.Pool
     assert wrong_password.headers.get("www-authenticate") == no_account.headers.get("www-authenticate") == "Bearer"
 
 
-async def test_an_unknown_account_costs_a_password_verification_like_a_known_one(db: asyncpg.Pool) -> None:
-    import time
-
-    async with client() as c:
-        await register(c, "alice")
-        timings: dict[str, list[float]] = {"alice": [], "nobody": []}
-        for _ in range(3):
-            for name in timings:
-                started = time.perf_counter()
-                await c.post("/auth/login", json={"username": name, "password": "not the password"})
-                timings[name].append(time.perf_counter() - started)
-    known, unknown = min(timings["alice"]), min(timings["nobody"])
-    # Without the dummy verification an unknown account answers in well under a tenth of the argon2 time.
-    assert unknown > known * 0.5, (known, unknown)
-
-
 async def test_me_without_a_token_is_401_with_a_bearer_challenge(db: asyncpg.Pool) -> None:
     async with client() as c:
         response = await c.get("/api/me")

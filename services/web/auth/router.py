@@ -17,7 +17,7 @@ from services.web.auth.schemas import (
     UserMe,
 )
 from services.web.auth.security import create_access_token
-from services.web.deps import CurrentUser, Db, Settings
+from services.web.deps import ClientIp, CurrentUser, Db, Hashing, Settings
 from services.web.errors import DomainError, error_responses
 from services.web.settings import WebSettings
 
@@ -53,11 +53,14 @@ def _token(user: CurrentUserModel, settings: WebSettings) -> TokenPublic:
 
 
 @router.post(
-    "/auth/register", status_code=status.HTTP_201_CREATED, response_model=TokenPublic, responses=error_responses(409)
+    "/auth/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TokenPublic,
+    responses=error_responses(409, 429),
 )
-async def register(body: UserCreate, db: Db, settings: Settings) -> TokenPublic:
-    """Create an account and return a token for it (409 when the username or email is taken)."""
-    user = await service.register(db=db, settings=settings, user=body)
+async def register(body: UserCreate, db: Db, hashing: Hashing, settings: Settings, client: ClientIp) -> TokenPublic:
+    """Create an account and return a token for it (409 when the username or email is taken, 429 past the limit)."""
+    user = await service.register(db=db, hashing=hashing, settings=settings, user=body, client=client)
     return _token(user, settings)
 
 
@@ -90,15 +93,11 @@ async def _login_request(request: Request) -> LoginRequest:
 @router.post(
     "/auth/login", response_model=TokenPublic, openapi_extra=_LOGIN_BODY, responses=error_responses(401, 415, 429)
 )
-async def login(request: Request, db: Db, settings: Settings) -> TokenPublic:
+async def login(request: Request, db: Db, hashing: Hashing, settings: Settings, client: ClientIp) -> TokenPublic:
     """Exchange a username-or-email and password for a token; 401 without saying which was wrong, 429 when limited."""
     body = await _login_request(request)
     user = await service.authenticate(
-        db=db,
-        settings=settings,
-        login=body.username,
-        password=body.password,
-        client_ip=request.client.host if request.client else None,
+        db=db, hashing=hashing, settings=settings, login=body.username, password=body.password, client=client
     )
     return _token(user, settings)
 

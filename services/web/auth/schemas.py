@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from services.web.auth.normalize import normalize_email
 
 # Mirrors the database CHECKs on "user" so a bad value is a 422, not a constraint error.
 USERNAME_PATTERN = r"^[A-Za-z0-9_]{3,32}$"
@@ -16,12 +18,19 @@ LOGIN_PATTERN = r"^[^\x00]+$"
 PASSWORD_MAX_LENGTH = 128
 
 
+def _normalized(value: Any) -> Any:
+    # Normalized before the pattern and length are checked, so what is validated is exactly what is stored.
+    return normalize_email(value) if isinstance(value, str) else value
+
+
 class UserCreate(BaseModel):
-    """A new account; username and email are unique ignoring case."""
+    """A new account; username and email are unique ignoring case (the email is stored case-folded, NFKC)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(max_length=254, pattern=EMAIL_PATTERN, examples=["alice@example.com"])
+    email: Annotated[str, BeforeValidator(_normalized)] = Field(
+        max_length=254, pattern=EMAIL_PATTERN, examples=["alice@example.com"]
+    )
     username: str = Field(pattern=USERNAME_PATTERN, examples=["alice"])
     password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH, examples=["correct horse battery"])
 

@@ -1,8 +1,17 @@
-"""Password hashing (argon2, in a worker thread) and HS256 access tokens."""
+"""Password hashing (argon2id in worker threads, with bounded concurrency) and HS256 access tokens.
+
+argon2 is deliberately slow and memory-hungry, so a login flood must not be able to take every core or every pooled
+database connection: a request is admitted to hashing before it touches the database, at most `workers` hashes run at
+once, at most `queue` more requests wait, and any further one is shed at once with 503 + Retry-After. Nothing here
+holds a database connection: callers finish their database work before they hash.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +19,7 @@ from jose import JWTError, jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+from services.web.errors import ServiceUnavailable
 from services.web.settings import WebSettings
 
 # Pinned: a token naming any other algorithm (including "none") is refused.
@@ -20,17 +30,68 @@ _hasher = PasswordHash((Argon2Hasher(),))
 _DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
 
 
-async def hash_password(password: str) -> str:
-    """Hash a password with argon2id in a worker thread (hashing is deliberately slow)."""
-    return await asyncio.to_thread(_hasher.hash, password)
+def cores() -> int:
+    """Return the number of cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
-async def verify_password(password: str, password_hash: str | None) -> bool:
-    """Check a password in a worker thread; with no hash, spend the same work on a dummy and return False."""
-    if password_hash is None:
-        await asyncio.to_thread(_hasher.verify, password, _DUMMY_HASH)
-        return False
-    return await asyncio.to_thread(_hasher.verify, password, password_hash)
+class HashTicket:
+    """An admitted request's right to hash: each call waits for a free worker, then runs argon2 in a thread."""
+
+    def __init__(self, slots: asyncio.Semaphore) -> None:
+        self._slots = slots
+
+    async def hash(self, password: str) -> str:
+        """Hash a password with argon2id."""
+        async with self._slots:
+            return await asyncio.to_thread(_hasher.hash, password)
+
+    async def verify(self, password: str, password_hash: str | None) -> bool:
+        """Check a password; with no hash, spend the same work on a dummy and return False."""
+        async with self._slots:
+            if password_hash is None:
+                await asyncio.to_thread(_hasher.verify, password, _DUMMY_HASH)
+                return False
+            return await asyncio.to_thread(_hasher.verify, password, password_hash)
+
+
+class PasswordHashing:
+    """One app's argon2 capacity: `workers` hashes at once, `queue` more requests admitted to wait, the rest shed."""
+
+    def __init__(self, *, workers: int, queue: int) -> None:
+        self.workers = workers
+        self.capacity = workers + queue
+        self._slots = asyncio.Semaphore(workers)
+        self._admitted = 0
+
+    @property
+    def admitted(self) -> int:
+        """How many requests hold a ticket now (hashing, waiting to hash, or doing their database work first)."""
+        return self._admitted
+
+    @asynccontextmanager
+    async def admit(self) -> AsyncIterator[HashTicket]:
+        """Admit a request to hashing for the block, or refuse it with 503 + Retry-After when the queue is full."""
+        if self._admitted >= self.capacity:
+            raise ServiceUnavailable(
+                "Too many logins and sign-ups are being checked right now; nothing was changed. Retry in a moment.",
+                code="auth_busy",
+                headers={"Retry-After": "1"},
+                details={"retry_after_seconds": 1},
+            )
+        self._admitted += 1
+        try:
+            yield HashTicket(self._slots)
+        finally:
+            self._admitted -= 1
+
+
+def password_hashing_for(settings: WebSettings) -> PasswordHashing:
+    """Build an app's hashing capacity from its settings (workers default to the cores)."""
+    return PasswordHashing(workers=settings.password_hash_workers or cores(), queue=settings.password_hash_queue)
 
 
 @dataclass(frozen=True)
