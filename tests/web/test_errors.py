@@ -130,3 +130,11 @@ def test_routes_that_need_a_login_declare_401_and_the_bearer_scheme() -> None:
     ):
         operation = spec["paths"][path][method]
         assert "401" in operation["responses"] and operation["security"], (method, path)
+
+
+async def test_a_path_parameter_holding_a_nul_byte_is_a_422_not_a_500(db: asyncpg.Pool) -> None:
+    async with client() as c:
+        response = await c.get("/api/users/%00")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
+    assert response.json()["error"]["details"][0]["loc"] == ["path", "username"]

@@ -1,5 +1,13 @@
 """Schemathesis over the whole OpenAPI schema: no 5xx, every status is declared, every body matches its schema.
 
+Three ways in:
+- every operation on its own, each case sent with a valid token, none, or an invalid one (garbage, expired, signed
+  with another secret);
+- every path parameter filled with control characters and other text no route expects (`/api/users/%00` was a 500);
+- stateful sequences that follow the API's OpenAPI links (register → log in → place a slip → cancel → profile …)
+  with the values real responses carry. Some slips and sign-ups are made valid from the live board, so the success
+  paths are reached, and the test counts them and asserts a floor.
+
 Requests go through httpx's ASGITransport on one event loop kept in a background thread for the module, so the app's
 database pool lives on one loop and is closed on it when the module ends (hypothesis drives the cases synchronously).
 """
@@ -7,25 +15,49 @@ database pool lives on one loop and is closed on it when the module ends (hypoth
 from __future__ import annotations
 
 import asyncio
+import itertools
+import random
 import threading
+import zlib
+from collections import Counter
 from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from jose import jwt
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.transport import Response as SchemathesisResponse
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from pickvs.db import get_pool
+from services.web.auth.security import create_access_token
 from services.web.main import create_app
 from services.web.settings import WebSettings
 
 # The schema is read from the app itself; it does not need a database (none is configured at import time).
-schema = schemathesis.openapi.from_dict(create_app(WebSettings(env="dev")).openapi())
+_RAW_SCHEMA = create_app(WebSettings(env="dev")).openapi()
+schema = schemathesis.openapi.from_dict(_RAW_SCHEMA)
 
 CHECKS = [not_a_server_error, response_schema_conformance]
+AUTH_MODES = ["valid", "none", "garbage", "expired", "foreign"]
+STRONG_PASSWORD = "a long enough password"
+GAMES = 30
+
+# Success paths the stateful run must reach at least this often (about a third of what a run reaches today).
+FLOORS = {
+    ("POST", "/auth/register", 201): 3,
+    ("POST", "/auth/login", 200): 1,
+    ("POST", "/api/picks", 201): 4,
+    ("DELETE", "/api/picks/{pick_id}", 204): 1,
+    ("GET", "/api/users/{username}", 200): 8,
+}
 
 
 class _Loop:
@@ -45,30 +77,70 @@ class _Loop:
         self.loop.close()
 
 
+@dataclass
+class Api:
+    loop: _Loop
+    client: httpx.AsyncClient
+    settings: WebSettings
+    token: str
+    board: list[dict[str, Any]]
+
+    def auth(self, mode: str) -> dict[str, str]:
+        """Return the Authorization header of an auth mode (none: no header)."""
+        if mode == "none":
+            return {}
+        token = {
+            "valid": self.token,
+            "garbage": "not-a-jwt",
+            "expired": create_access_token(
+                user_id=1, settings=self.settings, now=datetime.now(UTC) - timedelta(days=30)
+            ).token,
+            "foreign": jwt.encode(
+                {"sub": "1", "iat": int(datetime.now(UTC).timestamp()), "exp": 2_000_000_000},
+                "another-secret-entirely-another-secret",
+                algorithm="HS256",
+            ),
+        }[mode]
+        return {"Authorization": f"Bearer {token}"}
+
+    def send(self, **request: Any) -> httpx.Response:
+        response: httpx.Response = self.loop.run(self.client.request(**request))
+        return response
+
+
 @pytest.fixture(scope="module")
-def api(pg_url: str) -> Iterator[tuple[_Loop, httpx.AsyncClient, dict[str, str]]]:
-    """An app on its own loop with a fresh database and one registered player's token, shared by every case."""
+def api(pg_url: str) -> Iterator[Api]:
+    """An app on its own loop with a fresh database, a board of games and one player, shared by every case."""
     from tests.conftest import truncate_all
     from tests.web.helpers import add_game
 
     loop = _Loop()
-    app_settings = WebSettings(login_max_failures_per_account=3, login_max_failures_per_client=1000)
+    # Limits high enough that thousands of fuzzed logins and sign-ups from one address are answered, not throttled.
+    app_settings = WebSettings(
+        login_max_failures_per_account_client=100_000,
+        login_max_failures_per_client=100_000,
+        login_account_free_failures=100_000,
+        register_max_per_client=100_000,
+    )
     app = create_app(app_settings)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
 
-    async def setup() -> dict[str, str]:
-        await truncate_all(await get_pool(app_settings))
-        # Game 1 matches the slip example in the schema, so the fuzz also places (and may cancel) real picks.
-        await add_game(await get_pool(app_settings))
+    async def setup() -> tuple[str, list[dict[str, Any]]]:
+        pool = await get_pool(app_settings)
+        await truncate_all(pool)
+        # Game 1 matches the slip example in the schema; the rest give the stateful run games to pick.
+        for n in range(GAMES):
+            await add_game(pool, external_id=f"fuzz{n}", starts_in=f"{n + 3} hours")
         response = await client.post(
-            "/auth/register",
-            json={"username": "fuzzer", "email": "fuzzer@example.com", "password": "a long enough password"},
+            "/auth/register", json={"username": "fuzzer", "email": "fuzzer@example.com", "password": STRONG_PASSWORD}
         )
         assert response.status_code == 201, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+        board = (await client.get("/api/games/upcoming")).json()["games"]
+        assert len(board) == GAMES
+        return response.json()["access_token"], board
 
-    auth = loop.run(setup())
-    yield loop, client, auth
+    token, board = loop.run(setup())
+    yield Api(loop=loop, client=client, settings=app_settings, token=token, board=board)
 
     async def teardown() -> None:
         await client.aclose()
@@ -79,9 +151,11 @@ def api(pg_url: str) -> Iterator[tuple[_Loop, httpx.AsyncClient, dict[str, str]]
     loop.stop()
 
 
-def _httpx_kwargs(case: schemathesis.Case, auth: dict[str, str]) -> dict[str, Any]:
-    kwargs = case.as_transport_kwargs(base_url="http://testserver", headers=auth)
+def _httpx_kwargs(case: schemathesis.Case, headers: dict[str, str]) -> dict[str, Any]:
+    kwargs = case.as_transport_kwargs(base_url="http://testserver", headers=headers)
     request = {k: kwargs.pop(k) for k in ("method", "url", "headers", "params")}
+    if "Authorization" not in headers:
+        request["headers"].pop("Authorization", None)
     if cookies := kwargs.pop("cookies", None):
         request["headers"]["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
     if "json" in kwargs:
@@ -96,13 +170,7 @@ def _httpx_kwargs(case: schemathesis.Case, auth: dict[str, str]) -> dict[str, An
     return request
 
 
-@schema.parametrize()
-@settings(max_examples=25, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
-def test_no_server_errors_and_every_response_matches_the_schema(
-    case: schemathesis.Case, api: tuple[_Loop, httpx.AsyncClient, dict[str, str]]
-) -> None:
-    loop, client, auth = api
-    response = loop.run(client.request(**_httpx_kwargs(case, auth)))
+def _validate(case: schemathesis.Case, response: httpx.Response | SchemathesisResponse) -> None:
     if case.path == "/healthz" and response.status_code == 503:
         # No SQS runs for this module: the probe's documented "degraded" answer, not a server fault.
         case.validate_response(response, checks=[response_schema_conformance])
@@ -110,3 +178,134 @@ def test_no_server_errors_and_every_response_matches_the_schema(
     # 405 for a method a path does not have is the framework's, and no API lists it; every other status is declared.
     checks = CHECKS if response.status_code == 405 else [*CHECKS, status_code_conformance]
     case.validate_response(response, checks=checks)
+
+
+# Each case takes the next auth mode in turn, so every operation is tried with each of them.
+_NEXT_AUTH = itertools.cycle(AUTH_MODES)
+
+
+@schema.parametrize()
+@settings(max_examples=30, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+def test_no_server_errors_and_every_response_matches_the_schema(case: schemathesis.Case, api: Api) -> None:
+    response = api.send(**_httpx_kwargs(case, api.auth(next(_NEXT_AUTH))))
+    _validate(case, response)
+
+
+# Operations with path parameters, and the declared statuses of each.
+_PATH_OPERATIONS = [
+    (path, method, [p["name"] for p in spec.get("parameters", []) if p["in"] == "path"], set(spec["responses"]))
+    for path, methods in _RAW_SCHEMA["paths"].items()
+    for method, spec in methods.items()
+    if "{" in path
+]
+_CONTROL = st.characters(min_codepoint=0, max_codepoint=0x1F) | st.characters(min_codepoint=0x7F, max_codepoint=0x9F)
+_HOSTILE_TEXT = st.one_of(
+    st.text(_CONTROL, min_size=1, max_size=8),
+    st.text(_CONTROL | st.characters(codec="utf-8"), min_size=1, max_size=40),
+    st.sampled_from(["\x00", "alice\x00", "%00", "..", "a" * 500, "-1", "9" * 30, " ", "\u202e", "\ud7ff"]),
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "names", "declared"),
+    _PATH_OPERATIONS,
+    ids=[f"{m.upper()} {p}" for p, m, _, _ in _PATH_OPERATIONS],
+)
+@given(data=st.data())
+@settings(max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+def test_path_parameters_with_control_characters_get_a_clear_4xx(
+    path: str, method: str, names: list[str], declared: set[str], data: st.DataObject, api: Api
+) -> None:
+    # GIVEN a path whose parameters hold control characters or other text no route expects
+    url = path
+    for name in names:
+        url = url.replace("{" + name + "}", quote(data.draw(_HOSTILE_TEXT, label=name), safe=""))
+    # WHEN it is requested, with a valid token
+    response = api.send(method=method.upper(), url=url, headers=api.auth("valid"))
+    # THEN the answer is a declared status below 500 in the JSON error body (404 when no route matches at all)
+    assert response.status_code < 500, (url, response.status_code, response.text)
+    if response.status_code != 404:
+        assert str(response.status_code) in declared, (url, response.status_code)
+    if response.status_code >= 400:
+        assert set(response.json()["error"]) == {"code", "message", "details"}
+
+
+_REACHED: Counter[tuple[str, str, int]] = Counter()
+_NAMES = itertools.count()
+
+
+def _roll(case: schemathesis.Case, salt: str) -> random.Random:
+    """A random source fixed by what hypothesis generated for the case, so a replayed scenario makes the same calls."""
+    return random.Random(zlib.crc32(repr((salt, case.path, case.body, case.query, case.path_parameters)).encode()))
+
+
+async def _reset(api: Api) -> None:
+    """Put the database back as the fixture left it, so each scenario's answers depend only on its own steps."""
+    pool = await get_pool(api.settings)
+    await pool.execute("TRUNCATE pick, pick_regrade, login_failure, login_known_client, registration_attempt")
+    await pool.execute("DELETE FROM \"user\" WHERE username <> 'fuzzer'")
+
+
+def _valid_slip(board: list[dict[str, Any]], rng: random.Random) -> dict[str, Any]:
+    game = rng.choice(board)
+    market = rng.choice(game["markets"])
+    side = rng.choice(market["outcomes"])
+    pick = {
+        "game_id": game["id"],
+        "market": market["market"],
+        "selection": side["selection"],
+        "point": side["point"],
+        "price": side["price"],
+        "stake": "1",
+    }
+    return {"picks": [pick]}
+
+
+def test_stateful_sequences_through_the_links_reach_the_success_paths(api: Api) -> None:
+    _REACHED.clear()
+
+    class Workflow(schema.exclude(path="/healthz").as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            api.loop.run(_reset(api))
+            self.token = api.token
+
+        def before_call(self, case: schemathesis.Case) -> None:
+            rng = _roll(case, "before_call")
+            mode = rng.choices(AUTH_MODES, weights=[12, 2, 1, 1, 1])[0]
+            self.headers = {"Authorization": f"Bearer {self.token}"} if mode == "valid" else api.auth(mode)
+            if case.method == "POST" and case.path == "/auth/register" and rng.random() < 0.5:
+                n = next(_NAMES)  # only ever unique: the answer does not depend on which name it is
+                case.body = {"username": f"player{n}", "email": f"player{n}@example.com", "password": STRONG_PASSWORD}
+            elif case.method == "POST" and case.path == "/api/picks" and rng.random() < 0.6:
+                case.body = _valid_slip(api.board, rng)
+
+        def call(self, case: schemathesis.Case, **kwargs: Any) -> SchemathesisResponse:
+            return SchemathesisResponse.from_any(api.send(**_httpx_kwargs(case, self.headers)))
+
+        def after_call(self, response: SchemathesisResponse, case: schemathesis.Case) -> None:
+            super().after_call(response, case)
+            _REACHED[(case.method, case.path, response.status_code)] += 1
+            if case.path in ("/auth/register", "/auth/login") and response.status_code in (200, 201):
+                self.token = response.json()["access_token"]  # later steps act as the player just signed in
+
+        def validate_response(
+            self, response: SchemathesisResponse, case: schemathesis.Case, *args: Any, **kwargs: Any
+        ) -> None:
+            _validate(case, response)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=40,
+            stateful_step_count=8,
+            # The database keeps what earlier scenarios did, so a replay cannot repeat a run: report the first failure
+            # as it happened instead of shrinking it.
+            phases=[Phase.generate],
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    reached = {key: _REACHED[key] for key in FLOORS}
+    print(f"stateful fuzz reached: {reached}")
+    assert all(reached[key] >= floor for key, floor in FLOORS.items()), (reached, dict(_REACHED))

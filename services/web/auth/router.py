@@ -19,6 +19,7 @@ from services.web.auth.schemas import (
 from services.web.auth.security import create_access_token
 from services.web.deps import ClientIp, CurrentUser, Db, Hashing, Settings
 from services.web.errors import DomainError, error_responses
+from services.web.links import link, profile_of, with_links
 from services.web.settings import WebSettings
 
 router = APIRouter(tags=["auth"])
@@ -56,7 +57,17 @@ def _token(user: CurrentUserModel, settings: WebSettings) -> TokenPublic:
     "/auth/register",
     status_code=status.HTTP_201_CREATED,
     response_model=TokenPublic,
-    responses=error_responses(409, 429),
+    responses=with_links(
+        error_responses(409, 429),
+        201,
+        LogIn=link(
+            "/auth/login",
+            "post",
+            description="Log in with the account just created",
+            requestBody={"username": "$request.body#/username", "password": "$request.body#/password"},
+        ),
+        Profile=profile_of("$response.body#/user/username"),
+    ),
 )
 async def register(body: UserCreate, db: Db, hashing: Hashing, settings: Settings, client: ClientIp) -> TokenPublic:
     """Create an account and return a token for it (409 when the username or email is taken, 429 past the limit)."""
@@ -91,7 +102,10 @@ async def _login_request(request: Request) -> LoginRequest:
 
 
 @router.post(
-    "/auth/login", response_model=TokenPublic, openapi_extra=_LOGIN_BODY, responses=error_responses(401, 415, 429)
+    "/auth/login",
+    response_model=TokenPublic,
+    openapi_extra=_LOGIN_BODY,
+    responses=with_links(error_responses(401, 415, 429), 200, Profile=profile_of("$response.body#/user/username")),
 )
 async def login(request: Request, db: Db, hashing: Hashing, settings: Settings, client: ClientIp) -> TokenPublic:
     """Exchange a username-or-email and password for a token; 401 without saying which was wrong, 429 when limited."""
@@ -102,7 +116,11 @@ async def login(request: Request, db: Db, hashing: Hashing, settings: Settings, 
     return _token(user, settings)
 
 
-@router.get("/api/me", response_model=UserMe, responses=error_responses(401))
+@router.get(
+    "/api/me",
+    response_model=UserMe,
+    responses=with_links(error_responses(401), 200, Profile=profile_of("$response.body#/username")),
+)
 async def me(user: CurrentUser, db: Db) -> UserMe:
     """Return my account and record."""
     return await service.get_me(db=db, user=user)

@@ -12,6 +12,7 @@ from services.web.deps import Db, Settings
 from services.web.errors import Unprocessable, error_responses
 from services.web.games import service
 from services.web.games.schemas import GamePublic, UpcomingGames
+from services.web.links import game_of, with_links
 
 router = APIRouter(prefix="/api/games", tags=["games"])
 
@@ -23,7 +24,11 @@ Detail = Annotated[
 ]
 
 
-@router.get("/upcoming", response_model=UpcomingGames, responses={**NOT_MODIFIED_RESPONSE, **error_responses()})
+@router.get(
+    "/upcoming",
+    response_model=UpcomingGames,
+    responses=with_links({**NOT_MODIFIED_RESPONSE, **error_responses()}, 200, **game_of("$response.body#/games/0/id")),
+)
 async def upcoming(
     request: Request,
     db: Db,

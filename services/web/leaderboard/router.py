@@ -11,6 +11,7 @@ from services.web.deps import Db, Settings
 from services.web.errors import error_responses
 from services.web.leaderboard.schemas import LeaderboardPublic, SortKey, Window
 from services.web.leaderboard.service import get_leaderboard
+from services.web.links import profile_of, with_links
 
 router = APIRouter(prefix="/api", tags=["leaderboard"])
 
@@ -18,7 +19,9 @@ router = APIRouter(prefix="/api", tags=["leaderboard"])
 @router.get(
     "/leaderboard",
     response_model=LeaderboardPublic,
-    responses={**NOT_MODIFIED_RESPONSE, **error_responses()},
+    responses=with_links(
+        {**NOT_MODIFIED_RESPONSE, **error_responses()}, 200, Profile=profile_of("$response.body#/entries/0/username")
+    ),
 )
 async def leaderboard(
     request: Request,

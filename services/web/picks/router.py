@@ -9,13 +9,30 @@ from fastapi import APIRouter, Path, Query, Response, status
 from contracts.markets import PickStatus
 from services.web.deps import CurrentUser, Db, Settings
 from services.web.errors import error_responses
+from services.web.links import game_of, link, with_links
 from services.web.picks import service
 from services.web.picks.schemas import BIGINT_MAX, PickList, PickSlip
 
 router = APIRouter(prefix="/api/picks", tags=["picks"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=PickList, responses=error_responses(401, 404, 409))
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PickList,
+    responses=with_links(
+        error_responses(401, 404, 409),
+        201,
+        CancelPick=link(
+            "/api/picks/{pick_id}",
+            "delete",
+            description="Cancel the first pick of the slip",
+            parameters={"pick_id": "$response.body#/picks/0/id"},
+        ),
+        MyPicks=link("/api/picks/me", "get", description="My picks, the new ones first"),
+        **game_of("$response.body#/picks/0/game_id"),
+    ),
+)
 async def place_picks(slip: PickSlip, user: CurrentUser, db: Db, settings: Settings) -> PickList:
     """Place a slip, all or nothing; a refusal lists each failing pick (`details[].index`, `code`, `current`)."""
     return PickList(picks=await service.place_picks(db=db, settings=settings, user=user, picks=slip.picks))

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from services.web.auth.schemas import USERNAME_PATTERN
 from services.web.deps import Db, OptionalUser, Settings
 from services.web.errors import error_responses
 from services.web.users.schemas import UserProfile
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/api", tags=["users"])
 
 @router.get("/users/{username}", response_model=UserProfile, responses=error_responses(401, 404))
 async def profile(
-    username: Annotated[str, Path(min_length=1, max_length=64, description="Case-insensitive")],
+    username: Annotated[str, Path(pattern=USERNAME_PATTERN, description="Case-insensitive")],
     db: Db,
     settings: Settings,
     viewer: OptionalUser,
