@@ -50,9 +50,11 @@ class WebSettings(BaseAppSettings):
     password_hash_workers: int | None = Field(default=None, ge=1)
     password_hash_queue: int = Field(default=8, ge=0)
     # Failed logins within a sliding window (docs/auth-limits.md): strict per (account, client) and per client IP;
-    # per account, past `login_account_free_failures`, each attempt from a client the owner has not logged in from
-    # waits base × 2^(failures − free) seconds after the last failure, at most `login_account_delay_max_seconds`.
+    # per account (counted over its own, longer window), past `login_account_free_failures`, each attempt from a client
+    # the owner has not logged in from waits base × 2^(failures − free) seconds after the last failure, at most
+    # `login_account_delay_max_seconds`.
     login_window_seconds: int = Field(default=900, ge=1)
+    login_account_window_seconds: int = Field(default=3600, ge=1)
     login_max_failures_per_account_client: int = Field(default=5, ge=1)
     login_max_failures_per_client: int = Field(default=20, ge=1)
     login_account_free_failures: int = Field(default=5, ge=0)

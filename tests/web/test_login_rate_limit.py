@@ -23,6 +23,7 @@ def limits(**overrides: float) -> WebSettings:
         "login_max_failures_per_account_client": 3,
         "login_max_failures_per_client": 5,
         "login_window_seconds": 600,
+        "login_account_window_seconds": 600,
         "login_account_free_failures": 100,
     }
     return WebSettings(**(values | overrides))

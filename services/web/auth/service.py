@@ -39,14 +39,16 @@ WHERE lower(username) = lower($1) OR lower(email) = lower($2)
 LIMIT 1
 """
 
-# For one attempt: the account's failures in the window (and the newest), the failure whose expiry brings the
+# For one attempt: the account's failures in its window (and the newest), the failure whose expiry brings the
 # (account, client) and the client counts back under their limits, whether the client is one the owner logged in from,
 # and the clock they are all compared with.
 _LOGIN_STATE = """
-WITH since AS (SELECT clock_timestamp() - make_interval(secs => $3) AS t)
+WITH since AS (
+    SELECT clock_timestamp() - make_interval(secs => $3) AS t, clock_timestamp() - make_interval(secs => $8) AS a
+)
 SELECT
-    (SELECT count(*) FROM login_failure, since WHERE account = $1 AND at > since.t) AS account_failures,
-    (SELECT max(at) FROM login_failure, since WHERE account = $1 AND at > since.t) AS account_last,
+    (SELECT count(*) FROM login_failure, since WHERE account = $1 AND at > since.a) AS account_failures,
+    (SELECT max(at) FROM login_failure, since WHERE account = $1 AND at > since.a) AS account_last,
     (SELECT at FROM login_failure, since WHERE account = $1 AND client = $2 AND at > since.t
      ORDER BY at DESC OFFSET $4 - 1 LIMIT 1) AS pair_limit_at,
     (SELECT at FROM login_failure, since WHERE client = $2 AND at > since.t
@@ -174,6 +176,7 @@ async def _begin_login(*, db: DbHandle, settings: WebSettings, login: str, clien
             settings.login_max_failures_per_client,
             row["id"] if row is not None else None,
             settings.login_known_client_days,
+            float(settings.login_account_window_seconds),
         )
         assert state is not None  # a SELECT without FROM returns its one row
         wait = login_wait(state=state, settings=settings)
@@ -182,7 +185,7 @@ async def _begin_login(*, db: DbHandle, settings: WebSettings, login: str, clien
         # Pruning on write keeps the table at one window's worth of rows (the `at` index makes it cheap).
         await db.execute(
             "DELETE FROM login_failure WHERE at < clock_timestamp() - make_interval(secs => $1)",
-            float(settings.login_window_seconds),
+            float(max(settings.login_window_seconds, settings.login_account_window_seconds)),
         )
         failure_id = await db.fetchval(
             "INSERT INTO login_failure (account, client) VALUES ($1, $2) RETURNING id", account, client
