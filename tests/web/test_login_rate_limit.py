@@ -173,3 +173,12 @@ async def test_a_burst_of_parallel_guesses_cannot_exceed_the_limit(db: asyncpg.P
         responses = await asyncio.gather(*(_login(c, "alice") for _ in range(8)))
     assert sorted(r.status_code for r in responses) == [401] * 3 + [429] * 5
     assert await db.fetchval("SELECT count(*) FROM login_failure") == 3
+
+
+async def test_with_no_free_failures_an_account_without_failures_is_not_delayed(db: asyncpg.Pool) -> None:
+    settings = limits(login_account_free_failures=0)
+    async with client(settings, client_ip=OWNER) as owner:
+        await register(owner, "alice")
+    async with client(settings, client_ip=GUESSER) as elsewhere:
+        first = await _login(elsewhere, "alice", PASSWORD)
+    assert first.status_code == 200

@@ -88,7 +88,7 @@ def login_wait(*, state: asyncpg.Record, settings: WebSettings) -> int | None:
         _seconds_until(at, now) + window for at in (state["pair_limit_at"], state["client_limit_at"]) if at is not None
     ]
     over = state["account_failures"] - settings.login_account_free_failures
-    if over >= 0 and not state["known_client"]:
+    if over >= 0 and state["account_last"] is not None and not state["known_client"]:
         delay = min(
             settings.login_account_delay_base_seconds * 2 ** min(over, 32), settings.login_account_delay_max_seconds
         )
