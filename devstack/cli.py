@@ -1,10 +1,15 @@
-"""`pickvs dev` and `pickvs contracts export`: developer commands."""
+"""The developer commands: `pickvs dev`, `pickvs demo seed` and `pickvs contracts export`.
+
+`pickvs.cli` registers them only where devstack is installed. Each handler imports what it runs when it runs, so
+`pickvs --help` loads neither the simulator nor the embedded stand-ins.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 
+from pickvs.cli import Subparsers
 from pickvs.settings import PROJECT_ROOT
 
 
@@ -12,6 +17,12 @@ def _run_dev(args: argparse.Namespace) -> int:
     from devstack.dev import main
 
     return main(args.host, args.port, demo=not args.no_demo)
+
+
+def _run_demo_seed(args: argparse.Namespace) -> int:
+    from devstack.demo_seed import run_seed
+
+    return run_seed(args)
 
 
 def _export_contracts(args: argparse.Namespace) -> int:
@@ -25,12 +36,17 @@ def _export_contracts(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
+    """Add the developer commands."""
     dev = subparsers.add_parser("dev", help="run the whole system locally (embedded Postgres, SQS, simulator)")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)
     dev.add_argument("--no-demo", action="store_true", help="real time instead of the compressed demo slate")
     dev.set_defaults(handler=_run_dev)
+    demo = subparsers.add_parser("demo", help="demo data for dev").add_subparsers(dest="demo_command", required=True)
+    demo.add_parser(
+        "seed", help="create demo players and weeks of graded history (dev only, empty database)"
+    ).set_defaults(handler=_run_demo_seed)
     contracts = subparsers.add_parser("contracts", help="event contracts").add_subparsers(
         dest="contracts_command", required=True
     )

@@ -202,8 +202,8 @@ class EmbeddedPostgres:
                 "no PostgreSQL binaries found (install postgresql, or set PICKVS_PG_BIN) "
                 "and the pgserver wheel is missing"
             ) from exc
-        self._pgserver = pgserver.get_server(str(self.data_dir), cleanup_mode="stop")
-        uri: str = self._pgserver.get_uri()  # type: ignore[attr-defined]
+        self._pgserver = pgserver.get_server(str(self.data_dir), cleanup_mode="stop")  # type: ignore[attr-defined]
+        uri: str = self._pgserver.get_uri()
         base, _, query = uri.partition("?")
         server_uri = base.rsplit("/", 1)[0]
         self._create_database(f"{server_uri}/postgres" + (f"?{query}" if query else ""))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aioboto3
@@ -15,18 +17,17 @@ _clients: dict[tuple[str | None, int], tuple[Any, Any]] = {}
 _queue_urls: dict[tuple[str | None, str], str] = {}
 
 
+class SqsNotConfigured(RuntimeError):
+    """Outside prod, no PICKVS_SQS_ENDPOINT_URL and no running `make dev` stack."""
+
+
 def sqs_endpoint_url(settings: BaseAppSettings) -> str | None:
-    """Return the endpoint to talk to: configured, recorded by `make dev`, or None for real AWS."""
+    """Return the endpoint to talk to: the configured one (or a running `make dev` stack's), or None for real AWS."""
     if settings.sqs_endpoint_url:
         return settings.sqs_endpoint_url
     if settings.env == "prod":
         return None
-    from pickvs.devenv import recorded_dev_env
-
-    endpoint = recorded_dev_env(settings.data_dir).get("PICKVS_SQS_ENDPOINT_URL")
-    if not endpoint:
-        raise RuntimeError("set PICKVS_SQS_ENDPOINT_URL, or start the local stack with `make dev` first")
-    return endpoint
+    raise SqsNotConfigured("set PICKVS_SQS_ENDPOINT_URL, or start the local stack with `make dev` first")
 
 
 def client_kwargs(settings: BaseAppSettings) -> dict[str, Any]:
@@ -36,6 +37,13 @@ def client_kwargs(settings: BaseAppSettings) -> dict[str, Any]:
     if kwargs["endpoint_url"] and not os.environ.get("AWS_ACCESS_KEY_ID"):
         kwargs.update(aws_access_key_id="test", aws_secret_access_key="test")
     return kwargs
+
+
+@asynccontextmanager
+async def open_sqs_client(settings: BaseAppSettings) -> AsyncIterator[Any]:
+    """Open an SQS client of its own for one block (a CLI command, a fetch run), closed when the block ends."""
+    async with aioboto3.Session().client("sqs", **client_kwargs(settings)) as client:
+        yield client
 
 
 async def get_sqs_client(settings: BaseAppSettings) -> Any:

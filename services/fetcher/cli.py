@@ -1,7 +1,8 @@
 """`pickvs fetch-odds`, `fetch-scores`, `fetch-closing` and `quota`: run a stage of ingestion now.
 
-Without PICKVS_ODDS_API_KEY the fetch commands use the simulator of a running `make dev`; with a key, the real API at
-PICKVS_ODDS_API_BASE_URL. Either way the budget guard and the ledger apply exactly as on the schedule.
+With PICKVS_ODDS_API_KEY the fetch commands call the API at PICKVS_ODDS_API_BASE_URL; without one, in dev, the
+simulator of a running `make dev` stack (`pickvs.settings` reads its record). Either way the budget guard and the
+ledger apply exactly as on the schedule.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from pickvs.cli import CliError
+from pickvs.cli import CliError, Subparsers
 
 T = TypeVar("T")
 
@@ -20,16 +21,13 @@ T = TypeVar("T")
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a command's coroutine, turning a missing stack or database into one clear line."""
     from pickvs.db import DatabaseNotConfigured
-    from services.fetcher.jobs import OddsApiNotConfigured
+    from pickvs.sqs import SqsNotConfigured
+    from services.fetcher.resources import OddsApiNotConfigured
 
     try:
         return asyncio.run(coroutine)
-    except (DatabaseNotConfigured, OddsApiNotConfigured) as exc:
+    except (DatabaseNotConfigured, OddsApiNotConfigured, SqsNotConfigured) as exc:
         raise CliError(str(exc)) from None
-    except RuntimeError as exc:
-        if "PICKVS_SQS_ENDPOINT_URL" in str(exc):
-            raise CliError(str(exc)) from None
-        raise
     except OSError as exc:
         raise CliError(f"cannot reach the database or SQS: {exc}") from None
 
@@ -47,13 +45,16 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def _run_job(job_name: str, args: argparse.Namespace) -> int:
-    from services.fetcher.jobs import JOBS, open_deps
+    from services.fetcher.jobs import JOBS
+    from services.fetcher.report import JobReport
+    from services.fetcher.resources import open_fetcher
+    from services.fetcher.schedules import Job
 
     settings = _settings(args)
 
-    async def run() -> Any:
-        async with open_deps(settings) as deps:
-            return await JOBS[job_name](deps)
+    async def run() -> JobReport:
+        async with open_fetcher(settings) as fetcher:
+            return await JOBS[Job(job_name)](fetcher)
 
     report = _run(run())
     print("\n".join(report.lines()))
@@ -64,12 +65,12 @@ def _run_job(job_name: str, args: argparse.Namespace) -> int:
 
 def _quota(args: argparse.Namespace) -> int:
     from pickvs.db import create_pool, database_url
-    from services.fetcher.jobs import OddsApiNotConfigured, resolve_odds_api
     from services.fetcher.quota import quota_report, render
+    from services.fetcher.resources import OddsApiNotConfigured, odds_api_target
 
     settings = _settings(args)
     try:
-        target = resolve_odds_api(settings)
+        target = odds_api_target(settings)
     except OddsApiNotConfigured as exc:
         raise CliError(str(exc)) from None
 
@@ -84,7 +85,7 @@ def _quota(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ingestion commands."""
     for name, job, text in (
         ("fetch-odds", "fetch_odds", "fetch odds now for games starting in the window and publish them"),

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import ValidationError
 
 from contracts.events import BookmakerOdds, GameInfo, GameOddsEvent, GameResultEvent, MarketQuote, OutcomePrice
-from contracts.markets import Market, Selection, market_has_point
+from contracts.markets import GameStatus, Market, Selection, market_has_point
 
 T = TypeVar("T")
 
@@ -223,7 +223,7 @@ def final_result(line: ScoreLine) -> GameResultEvent:
         raise ValueError(f"game {line.game.external_id} is not completed")
     return GameResultEvent(
         game=line.game,
-        outcome="final",
+        outcome=GameStatus.FINAL,
         home_score=line.home_score,
         away_score=line.away_score,
         last_update=line.last_update,
@@ -232,4 +232,4 @@ def final_result(line: ScoreLine) -> GameResultEvent:
 
 def void_result(game: GameInfo, *, reason: str) -> GameResultEvent:
     """Build the void event of a game that will not be completed (postponed or cancelled)."""
-    return GameResultEvent(game=game, outcome="void", reason=reason[:200])
+    return GameResultEvent(game=game, outcome=GameStatus.VOID, reason=reason[:200])

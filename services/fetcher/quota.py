@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from services.fetcher.client import SCORES_COST
-from services.fetcher.jobs import FETCH_SCORES, OddsApiTarget
 from services.fetcher.ledger import MonthUsage, month_usage, next_month_start
-from services.fetcher.schedules import SCHEDULES, Cron, Schedule
+from services.fetcher.resources import OddsApiTarget
+from services.fetcher.schedules import SCHEDULES, Job, Schedule
 from services.fetcher.settings import FetcherSettings
 
 _DAYS_30 = timedelta(days=30)
@@ -63,17 +63,16 @@ async def quota_report(
     """Gather the month's usage and each schedule's cost."""
     usage = await month_usage(pool, base_url=target.base_url, now=now)
     month_end = next_month_start(now)
-    costs = []
+    costs: list[JobCost] = []
     for schedule in SCHEDULES:
-        per_sport = SCORES_COST if schedule.job == FETCH_SCORES else settings.odds_call_cost
-        cron = Cron.parse(schedule.expression)
+        per_sport = SCORES_COST if schedule.job is Job.FETCH_SCORES else settings.odds_call_cost
         costs.append(
             JobCost(
                 schedule,
                 schedule.enabled(settings),
                 per_sport * len(settings.sports),
-                runs_left=len(cron.firings_between(now, month_end)),
-                runs_in_30_days=len(cron.firings_between(usage.month_start, usage.month_start + _DAYS_30)),
+                runs_left=schedule.firings_between(now, month_end),
+                runs_in_30_days=schedule.firings_between(usage.month_start, usage.month_start + _DAYS_30),
             )
         )
     return QuotaReport(
@@ -91,7 +90,7 @@ def render(report: QuotaReport) -> list[str]:
         else "no response from the API yet this month"
     )
     lines = [
-        f"Odds API credits for {month} (UTC) at {report.target.base_url} ({report.target.source})",
+        f"Odds API credits for {month} (UTC) at {report.target.base_url}",
         f"  used       {usage.effective_spent:5d}  (ledger: {usage.spent} credits in {usage.calls} calls, "
         f"{usage.paid_calls} paid; {api})",
         f"  remaining  {report.remaining:5d}  (budget {budget.monthly} - reserve {budget.reserve} - used "
@@ -102,7 +101,7 @@ def render(report: QuotaReport) -> list[str]:
     for cost in report.costs:
         why = (
             "daysFrom look-back; 0 when no game awaits a result"
-            if cost.schedule.job == FETCH_SCORES
+            if cost.schedule.job is Job.FETCH_SCORES
             else f"{report.markets} markets x {report.regions} region{'s' if report.regions != 1 else ''}; "
             "0 when no game starts in the window"
         )

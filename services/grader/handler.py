@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
+
 from contracts.events import parse_game_result_event
 from pickvs.batch import process_sqs_batch
 from pickvs.db import get_pool
@@ -20,10 +22,8 @@ from services.grader.settlement import apply_result
 log = logging.getLogger(__name__)
 
 
-async def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+async def process_batch(event: dict[str, Any], *, pool: asyncpg.Pool) -> dict[str, Any]:
     """Settle every record of an SQS batch; report the ones that failed."""
-    # get_pool keeps one pool per container (and loop): created on the first invocation, reused by the next.
-    pool = await get_pool(get_settings())
     response, results = await process_sqs_batch(
         event, lambda body: apply_result(pool, parse_game_result_event(body)), consumer="grader"
     )
@@ -36,6 +36,12 @@ async def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
             result.picks_regraded,
         )
     return response
+
+
+async def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Settle an SQS batch of result events with this container's pool."""
+    # get_pool keeps one pool per container (and loop): created on the first invocation, reused by the next.
+    return await process_batch(event, pool=await get_pool(get_settings()))
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -29,7 +29,7 @@ async def process_records(event: dict[str, Any], *, pool: asyncpg.Pool, referenc
         lambda body: ingest_game_odds(pool, parse_game_odds_event(body), reference_bookmaker=reference_bookmaker),
         consumer="ingest",
     )
-    actions = Counter(result.action for result in results)
+    actions = Counter[str](result.action for result in results)
     if response["batchItemFailures"]:
         actions["failed"] = len(response["batchItemFailures"])
     log.info(

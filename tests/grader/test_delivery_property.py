@@ -16,7 +16,7 @@ from contracts.grading import settle
 from contracts.markets import Market, PickStatus, Selection
 from services.grader.recompute import Totals, recompute_totals
 from services.grader.settlement import apply_result
-from tests.grader.helpers import PickRow, game_info, insert_game, insert_picks, insert_users, stored_totals
+from tests.builders import PickRow, game_info, insert_game, insert_picks, insert_users, stored_totals
 
 D = Decimal
 GAMES = [game_info(f"prop-{n}") for n in range(3)]
