@@ -9,8 +9,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import aioboto3
-
 from pickvs.settings import BaseAppSettings
 
 _clients: dict[tuple[str | None, int], tuple[Any, Any]] = {}
@@ -39,10 +37,18 @@ def client_kwargs(settings: BaseAppSettings) -> dict[str, Any]:
     return kwargs
 
 
+def _session() -> Any:
+    # Imported on first use: aioboto3 (botocore) is the largest import of the fetcher Lambda, and the consumers'
+    # Lambdas, which Lambda's SQS trigger feeds, never talk to SQS at all (docs/decisions.md, cold imports).
+    import aioboto3
+
+    return aioboto3.Session()
+
+
 @asynccontextmanager
 async def open_sqs_client(settings: BaseAppSettings) -> AsyncIterator[Any]:
     """Open an SQS client of its own for one block (a CLI command, a fetch run), closed when the block ends."""
-    async with aioboto3.Session().client("sqs", **client_kwargs(settings)) as client:
+    async with _session().client("sqs", **client_kwargs(settings)) as client:
         yield client
 
 
@@ -51,7 +57,7 @@ async def get_sqs_client(settings: BaseAppSettings) -> Any:
     kwargs = client_kwargs(settings)
     key = (kwargs["endpoint_url"], id(asyncio.get_running_loop()))
     if key not in _clients:
-        context = aioboto3.Session().client("sqs", **kwargs)
+        context = _session().client("sqs", **kwargs)
         _clients[key] = (context, await context.__aenter__())
     return _clients[key][1]
 
