@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
-from pickvs.cli import Subparsers
+from pickvs.cli import CliError, Subparsers
 from pickvs.settings import PROJECT_ROOT
 
 
 def _run_dev(args: argparse.Namespace) -> int:
     from devstack.dev import main
 
+    # The stack runs every part with PICKVS_ENV=dev; a shell that asked for other rules gets them refused, not ignored.
+    if os.environ.get("PICKVS_ENV", "dev") != "dev":
+        raise CliError(f"the dev stack runs with PICKVS_ENV=dev only; this shell sets {os.environ['PICKVS_ENV']!r}")
     return main(args.host, args.port, demo=not args.no_demo)
 
 

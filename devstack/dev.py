@@ -175,7 +175,7 @@ async def run_dev(
     components: list[Component] | None = None,
 ) -> None:
     """Start every component, print where things are, and run until SIGINT/SIGTERM."""
-    data_dir = data_dir or BaseAppSettings().data_dir
+    data_dir = data_dir or BaseAppSettings(env="dev").data_dir
     stack = DevStack(host=host, port=port, data_dir=data_dir, demo=demo)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

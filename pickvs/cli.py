@@ -49,15 +49,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the arguments and run the chosen command."""
+    from pydantic import ValidationError
+
+    from pickvs.settings import SettingsError, one_line
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args) or 0)
     except CliError as exc:
         print(f"pickvs {args.command}: {exc}", file=sys.stderr)
         return exc.exit_code
+    except SettingsError as exc:
+        print(f"pickvs {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        if exc.title.endswith("Settings"):  # a settings class, not a model the command was validating
+            print(f"pickvs {args.command}: {one_line(exc)}", file=sys.stderr)
+            return 2
+        raise
     except KeyboardInterrupt:
         return 130
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main, not this __main__ copy, so the errors commands raise are the ones caught.
+    from pickvs.cli import main as _main
+
+    sys.exit(_main())

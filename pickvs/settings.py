@@ -1,5 +1,10 @@
 """The settings every service shares; each service subclasses `BaseAppSettings` with its own fields.
 
+Fail closed: `PICKVS_ENV` unset means production rules. Only an explicit `PICKVS_ENV=dev` or `test` (which `make dev`,
+`pickvs dev` and the test suite set themselves) accepts the defaults that are safe only on a laptop; in production a
+default secret, a missing database URL or key, or a localhost origin stops start-up with one line naming the variable
+(`one_line`).
+
 Sources, highest priority first: arguments, `PICKVS_*` environment variables, `.env`, and — in dev only — the record a
 running `make dev` stack keeps under the data dir (`dev-stack.json`), so a command in another terminal finds the
 stack's database, SQS and Odds API without any variable set.
@@ -10,9 +15,9 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import model_validator
+from pydantic import ValidationError, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -27,6 +32,8 @@ DEV_STACK_FILE = "dev-stack.json"
 ODDS_API_FIELDS = ("odds_api_base_url", "odds_api_key", "odds_monthly_budget")
 
 Environment = Literal["dev", "test", "prod"]
+# Where the defaults made for a laptop are accepted; anywhere else production rules apply.
+LAPTOP_ENVIRONMENTS = ("dev", "test")
 
 
 def read_dev_stack(data_dir: Path) -> dict[str, Any]:
@@ -68,7 +75,8 @@ class BaseAppSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PICKVS_", env_file=".env", extra="ignore")
 
-    env: Environment = "dev"
+    # Unset means production: the safe choice when nobody said otherwise.
+    env: Environment = "prod"
     # Unset means: the embedded cluster that `make dev` / the tests start.
     database_url: str | None = None
     db_pool_min_size: int = 1
@@ -91,14 +99,51 @@ class BaseAppSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings, dotenv_settings, file_secret_settings, DevStackSource(settings_cls)
 
+    @property
+    def production(self) -> bool:
+        """Tell whether production rules apply (PICKVS_ENV is neither dev nor test)."""
+        return self.env not in LAPTOP_ENVIRONMENTS
+
     @model_validator(mode="after")
     def _production_needs_a_real_database(self) -> BaseAppSettings:
-        if self.env == "prod" and not self.database_url:
-            raise ValueError("PICKVS_DATABASE_URL is required when PICKVS_ENV=prod")
+        if self.production and not self.database_url:
+            raise ValueError(f"PICKVS_DATABASE_URL is required {production_because()}")
         return self
 
 
+def production_because() -> str:
+    """Say why a production rule applies, for the one-line refusal."""
+    return "outside PICKVS_ENV=dev|test (unset means production)"
+
+
 def refuse_default_secret(*, env: Environment, name: str, value: str, default: str) -> None:
-    """Fail fast when a secret still holds its published default outside dev."""
-    if env != "dev" and value == default:
-        raise ValueError(f"{name} must be set to a real secret when PICKVS_ENV={env} (the default is only for dev)")
+    """Fail fast when a secret still holds its published default outside dev and test."""
+    if env not in LAPTOP_ENVIRONMENTS and value == default:
+        raise ValueError(f"{name} must be set to a real secret {production_because()}; the default is published")
+
+
+class SettingsError(ValueError):
+    """Settings that cannot start a process, described in one line."""
+
+
+def one_line(exc: ValidationError) -> str:
+    """Describe invalid settings in one line, naming each variable."""
+    problems = []
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        fields = [str(part) for part in error.get("loc", ()) if isinstance(part, str)]
+        if fields and not message.startswith("PICKVS_"):
+            message = f"PICKVS_{fields[0].upper()}: {message}"
+        problems.append(message)
+    return "; ".join(dict.fromkeys(problems))
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load_settings(cls: type[S], **values: Any) -> S:
+    """Build settings, raising SettingsError with one line (instead of pydantic's report) when they are invalid."""
+    try:
+        return cls(**values)
+    except ValidationError as exc:
+        raise SettingsError(one_line(exc)) from None

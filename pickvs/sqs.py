@@ -23,7 +23,7 @@ def sqs_endpoint_url(settings: BaseAppSettings) -> str | None:
     """Return the endpoint to talk to: the configured one (or a running `make dev` stack's), or None for real AWS."""
     if settings.sqs_endpoint_url:
         return settings.sqs_endpoint_url
-    if settings.env == "prod":
+    if settings.production:
         return None
     raise SqsNotConfigured("set PICKVS_SQS_ENDPOINT_URL, or start the local stack with `make dev` first")
 
@@ -31,8 +31,9 @@ def sqs_endpoint_url(settings: BaseAppSettings) -> str | None:
 def client_kwargs(settings: BaseAppSettings) -> dict[str, Any]:
     """Keyword arguments for a boto3/aioboto3 SQS client."""
     kwargs: dict[str, Any] = {"region_name": settings.aws_region, "endpoint_url": sqs_endpoint_url(settings)}
-    # Local stand-ins accept any credentials; real AWS must get them from its usual chain.
-    if kwargs["endpoint_url"] and not os.environ.get("AWS_ACCESS_KEY_ID"):
+    # Local stand-ins accept any credentials; real AWS must get them from its usual chain, and production never gets
+    # the stand-ins' dummy pair, whatever endpoint it names.
+    if kwargs["endpoint_url"] and not settings.production and not os.environ.get("AWS_ACCESS_KEY_ID"):
         kwargs.update(aws_access_key_id="test", aws_secret_access_key="test")
     return kwargs
 

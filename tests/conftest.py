@@ -66,6 +66,19 @@ def pg_url() -> Iterator[str]:
     shutil.rmtree(_TMP, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_settings() -> Iterator[None]:
+    """Start each test from the current environment: the Lambda handlers cache their settings per process."""
+    from services.fetcher.settings import get_settings as fetcher_settings
+    from services.grader.settings import get_settings as grader_settings
+
+    for cached in (fetcher_settings, grader_settings):
+        cached.cache_clear()
+    yield
+    for cached in (fetcher_settings, grader_settings):
+        cached.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def sqs_endpoint() -> Iterator[EmbeddedSqs]:
     """The embedded moto server for the whole session."""

@@ -33,12 +33,10 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def _settings(args: argparse.Namespace) -> Any:
+    from pickvs.settings import load_settings
     from services.fetcher.settings import FetcherSettings
 
-    try:
-        settings = FetcherSettings()
-    except ValueError as exc:
-        raise CliError(f"invalid settings: {exc}") from None
+    settings = load_settings(FetcherSettings)
     if getattr(args, "sport", None):
         settings = settings.model_copy(update={"sports": args.sport})
     return settings

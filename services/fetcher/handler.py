@@ -58,6 +58,9 @@ async def run_schedule(schedule: Schedule, scheduled_for: datetime, fetcher: Fet
     return {**report.as_dict(), "scheduled_for": scheduled_for.isoformat()}
 
 
+# Settings are read at import, so a misconfigured function fails its init with one line naming the variable.
+get_settings()
+
 # One set of resources per container, opened on the first invocation and kept for the warm ones that follow.
 _container = AsyncExitStack()
 _fetcher: FetcherDeps | None = None

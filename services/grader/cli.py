@@ -21,7 +21,6 @@ from services.grader.dlq import (
     redrive,
     result_checker,
 )
-from services.grader.ingest_handler import process_records
 from services.grader.recompute import Totals, TotalsDifference, recompute_totals
 from services.grader.settings import GraderSettings
 
@@ -115,6 +114,9 @@ async def _redrive(settings: GraderSettings, queue: str) -> int:
 
 
 async def _ingest_waiting(settings: GraderSettings, max_batches: int) -> tuple[int, int]:
+    # The handler module reads the Lambda's settings at import; a command imports it only when it runs.
+    from services.grader.ingest_handler import process_records
+
     async with _pool(settings) as pool, _sqs(settings) as client:
 
         async def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

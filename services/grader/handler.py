@@ -21,6 +21,9 @@ from services.grader.settlement import apply_result
 
 log = logging.getLogger(__name__)
 
+# Settings are read at import, so a misconfigured function fails its init with one line naming the variable.
+get_settings()
+
 
 async def process_batch(event: dict[str, Any], *, pool: asyncpg.Pool) -> dict[str, Any]:
     """Settle every record of an SQS batch; report the ones that failed."""

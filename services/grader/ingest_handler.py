@@ -21,6 +21,9 @@ from services.grader.settings import get_settings
 
 log = logging.getLogger(__name__)
 
+# Settings are read at import, so a misconfigured function fails its init with one line naming the variable.
+get_settings()
+
 
 async def process_records(event: dict[str, Any], *, pool: asyncpg.Pool, reference_bookmaker: str) -> dict[str, Any]:
     """Apply every record of an SQS batch; report the ones that failed."""
