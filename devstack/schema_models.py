@@ -164,6 +164,21 @@ class OddsApiCall(SQLModel, table=True):
     error: str | None = _text(nullable=True)
     duration_ms: int | None = _int(nullable=True)
     base_url: str | None = _text(nullable=True)
+    raw_body: str | None = _text(nullable=True)
+
+
+class Outbox(SQLModel, table=True):
+    __tablename__ = "outbox"
+    id: int | None = _bigint_pk()
+    queue: str = _text()
+    event_id: str = _text()
+    event_type: str = _text()
+    body: str = _text()
+    odds_api_call_id: int | None = _bigint(nullable=True)
+    created_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)
+    attempts: int = _int()
+    last_error: str | None = _text(nullable=True)
 
 
 class DataVersion(SQLModel, table=True):

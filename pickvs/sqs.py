@@ -30,7 +30,15 @@ def sqs_endpoint_url(settings: BaseAppSettings) -> str | None:
 
 def client_kwargs(settings: BaseAppSettings) -> dict[str, Any]:
     """Keyword arguments for a boto3/aioboto3 SQS client."""
-    kwargs: dict[str, Any] = {"region_name": settings.aws_region, "endpoint_url": sqs_endpoint_url(settings)}
+    from botocore.config import Config
+
+    kwargs: dict[str, Any] = {
+        "region_name": settings.aws_region,
+        "endpoint_url": sqs_endpoint_url(settings),
+        # An unreachable SQS is answered in seconds, not after botocore's default minute of connect attempts: the
+        # outbox keeps what could not be sent, and the next run tries again.
+        "config": Config(connect_timeout=3, read_timeout=20, retries={"mode": "standard", "max_attempts": 3}),
+    }
     # Local stand-ins accept any credentials; real AWS must get them from its usual chain, and production never gets
     # the stand-ins' dummy pair, whatever endpoint it names.
     if kwargs["endpoint_url"] and not settings.production and not os.environ.get("AWS_ACCESS_KEY_ID"):
@@ -69,6 +77,27 @@ async def close_sqs_clients() -> None:
         _, (context, _client) = _clients.popitem()
         await context.__aexit__(None, None, None)
     _queue_urls.clear()
+
+
+class SqsUnreachable(RuntimeError):
+    """SQS did not answer (or did not know the queue); the message says so in one line."""
+
+
+async def check_queue(client: Any, name: str) -> str:
+    """Ask SQS for a queue's URL now (never from the cache); raise SqsUnreachable with one line if it cannot answer."""
+    try:
+        url = str((await client.get_queue_url(QueueName=name))["QueueUrl"])
+    except Exception as exc:  # whatever the client raises, the answer is "not reachable"
+        raise SqsUnreachable(
+            f"SQS at {client.meta.endpoint_url} cannot be reached for {name}: {_first_line(exc)}"
+        ) from exc
+    _queue_urls[(client.meta.endpoint_url, name)] = url
+    return url
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 async def queue_url(client: Any, name: str) -> str:

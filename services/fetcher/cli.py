@@ -83,6 +83,28 @@ def _quota(args: argparse.Namespace) -> int:
     return 0
 
 
+def _drain_outbox(args: argparse.Namespace) -> int:
+    from pickvs.db import create_pool, database_url
+    from pickvs.settings import load_settings
+    from pickvs.sqs import open_sqs_client
+    from services.fetcher import outbox
+    from services.fetcher.settings import FetcherSettings
+
+    settings = load_settings(FetcherSettings)
+
+    async def run() -> outbox.DrainResult:
+        pool = await create_pool(database_url(settings), min_size=1, max_size=2)
+        try:
+            async with open_sqs_client(settings) as sqs:
+                return await outbox.drain(pool, sqs, max_attempts=settings.publish_max_attempts)
+        finally:
+            await pool.close()
+
+    result = _run(run())
+    print(result.line())
+    return 1 if result.waiting else 0
+
+
 def register(subparsers: Subparsers) -> None:
     """Add the ingestion commands."""
     for name, job, text in (
@@ -96,3 +118,9 @@ def register(subparsers: Subparsers) -> None:
     subparsers.add_parser(
         "quota", help="Odds API credits: used, remaining, cost per job, month projection"
     ).set_defaults(handler=_quota)
+    box = subparsers.add_parser("outbox", help="events of paid calls not yet sent to SQS").add_subparsers(
+        dest="outbox_command", required=True
+    )
+    box.add_parser(
+        "drain", help="send every event still waiting in the outbox (exit 1 if some still wait)"
+    ).set_defaults(handler=_drain_outbox)

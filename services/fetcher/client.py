@@ -14,7 +14,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -70,7 +69,7 @@ class ApiCall:
 
 @dataclass(frozen=True)
 class Attempt:
-    """One HTTP attempt: what the ledger records, and the parsed JSON body when it succeeded."""
+    """One HTTP attempt: what the ledger records, and the body's text when it succeeded (normalize.py reads it)."""
 
     call: ApiCall
     status_code: int | None
@@ -79,7 +78,7 @@ class Attempt:
     requests_remaining: int | None
     error: OddsApiError | None
     duration_ms: int
-    body: Any = None
+    text: str = ""
 
     @property
     def credits(self) -> int:
@@ -167,7 +166,7 @@ class OddsApiClient:
         started = time.monotonic()
         status: int | None = None
         usage: tuple[int | None, int | None, int | None] = (None, None, None)
-        body: Any = None
+        text = ""
         error: OddsApiError | None = None
         try:
             async with self.session.get(
@@ -182,21 +181,15 @@ class OddsApiClient:
                     _header_int(response.headers, "x-requests-remaining"),
                 )
                 text = await response.text()
-            if status == 200:
-                try:
-                    body = json.loads(text, parse_float=Decimal)
-                except ValueError:
-                    error = OddsApiError(f"{call.path} answered 200 with a body that is not JSON", status=status)
-            else:
+            if status != 200:
                 error = _error_for(status, text, call)
         except TimeoutError:
             error = TransientApiError(f"{call.path}: timed out after {self.timeout_seconds:g} s")
         except aiohttp.ClientError as exc:
             # Not in the retry list (timeouts, 5xx, 429): a refused connection or a bad URL does not heal in seconds.
             error = OddsApiError(f"{call.path}: cannot reach {self.base_url}: {type(exc).__name__}: {exc}")
-        return Attempt(
-            call, status, *usage, error=error, duration_ms=int((time.monotonic() - started) * 1000), body=body
-        )
+        duration_ms = int((time.monotonic() - started) * 1000)
+        return Attempt(call, status, *usage, error=error, duration_ms=duration_ms, text=text)
 
 
 def retrying(policy: RetryPolicy, *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> AsyncRetrying:

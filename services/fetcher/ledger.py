@@ -111,14 +111,20 @@ _RECORD_SQL = """
 INSERT INTO odds_api_call (called_at, job, endpoint, sport_key, params, status_code, requests_last,
                            requests_used, requests_remaining, error, duration_ms, base_url)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+RETURNING id
 """
+
+# Enough of a body to see what went wrong, bounded so a runaway response cannot bloat the ledger.
+RAW_BODY_LIMIT = 64 * 1024
+
+_MARK_UNREADABLE_SQL = "UPDATE odds_api_call SET error = $2, raw_body = $3 WHERE id = $1"
 
 
 async def record_attempt(
     conn: Connection | asyncpg.Pool, attempt: Attempt, *, job: str, base_url: str, at: datetime
-) -> None:
-    """Write one attempt to the ledger (on a pool: autocommitted at once, so a crash later never hides its cost)."""
-    await conn.execute(
+) -> int:
+    """Write one attempt to the ledger and return its id (on a pool: autocommitted, so nothing later hides its cost)."""
+    call_id = await conn.fetchval(
         _RECORD_SQL,
         at,
         job,
@@ -133,6 +139,12 @@ async def record_attempt(
         attempt.duration_ms,
         base_url,
     )
+    return int(call_id)
+
+
+async def mark_unreadable(conn: Connection | asyncpg.Pool, call_id: int, *, error: str, body: str) -> None:
+    """Keep the error and the (bounded) body of a 200 response that could not be read, on its ledger row."""
+    await conn.execute(_MARK_UNREADABLE_SQL, call_id, error, body[:RAW_BODY_LIMIT])
 
 
 @asynccontextmanager

@@ -7,6 +7,7 @@ named in `problems`, so one odd bookmaker never costs the whole snapshot.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +43,14 @@ class ScoreLine:
     home_score: int | None
     away_score: int | None
     last_update: datetime | None
+
+
+def parse_json(text: str) -> Any:
+    """Parse a response body with fractions as exact Decimals (a point of -6.5 never passes through a float)."""
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except ValueError:
+        raise NormalizationError(f"the body is not JSON: {text[:80]!r}") from None
 
 
 def parse_time(value: Any) -> datetime:

@@ -36,6 +36,7 @@ class JobReport:
     started_at: datetime
     results: list[StageResult] = field(default_factory=list)
     aborted: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -50,6 +51,7 @@ class JobReport:
     def lines(self) -> list[str]:
         """Describe the run for a terminal or a log."""
         out = [f"{self.job.replace('_', '-')} at {self.started_at:%Y-%m-%d %H:%M:%S}Z: {self.credits} credits"]
+        out.extend(f"  {note}" for note in self.notes)
         for r in self.results:
             out.append(f"  {r.sport}: {r.outcome}: {r.detail}")
             out.extend(f"    dropped: {p}" for p in r.problems[:10])
@@ -65,5 +67,6 @@ class JobReport:
             "ok": self.ok,
             "credits": self.credits,
             "aborted": self.aborted,
+            "notes": self.notes,
             "results": [{**asdict(r), "outcome": str(r.outcome)} for r in self.results],
         }

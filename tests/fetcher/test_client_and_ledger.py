@@ -12,7 +12,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from services.fetcher.calls import call_paid
+from services.fetcher.calls import Tally, call_paid
 from services.fetcher.client import (
     FatalApiError,
     OddsApiClient,
@@ -39,7 +39,7 @@ def _odds(now: Any) -> Any:
 
 async def _paid(deps: Any, call: Any) -> Any:
     async with budget_transaction(deps.pool) as budget_tx:
-        return await call_paid(deps, budget_tx, call, job="fetch_odds")
+        return await call_paid(deps, budget_tx, call, job="fetch_odds", tally=Tally())
 
 
 async def test_transient_failures_are_retried_at_most_max_attempts_times(
