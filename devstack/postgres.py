@@ -111,6 +111,11 @@ class EmbeddedPostgres:
             self.url = self._start_pgserver()
         return self.url
 
+    def kill(self) -> None:
+        """Stop the server at once, as a crash would: every connection drops mid-statement (tests of outages)."""
+        assert self._bin is not None, "only a cluster of system binaries can be killed and restarted"
+        self._run([str(self._bin / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "-w", "stop"])
+
     def stop(self) -> None:
         """Stop the cluster; safe to call twice."""
         if self._bin is not None and (self.data_dir / "postmaster.pid").exists():

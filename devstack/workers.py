@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 # Short, so a failing record is retried and dead-lettered within seconds while developing.
 RETRY_DELAY_SECONDS = 2
+# A batch failed whole by an outage (the database restarting) waits longer, so it outlasts a restart.
+OUTAGE_DELAY_SECONDS = 15
 
 
 @asynccontextmanager
@@ -46,6 +48,7 @@ async def grader_worker(stack: DevStack) -> AsyncIterator[None]:
         function_name="grader",
         region=settings.aws_region,
         retry_delay_seconds=RETRY_DELAY_SECONDS,
+        outage_delay_seconds=OUTAGE_DELAY_SECONDS,
     )
     stack.banner.append(
         f"Grader       {settings.score_events_queue} → picks graded, totals, leaderboard "
@@ -77,6 +80,7 @@ async def ingest_worker(stack: DevStack) -> AsyncIterator[None]:
         function_name="ingest",
         region=settings.aws_region,
         retry_delay_seconds=RETRY_DELAY_SECONDS,
+        outage_delay_seconds=OUTAGE_DELAY_SECONDS,
     )
     stack.banner.append(f"Ingest       {settings.game_events_queue} → game, odds, market_line")
     async with background(runner.run(stack.stop), name="ingest-worker"):

@@ -2,7 +2,7 @@
 
 A short adapter (docs/decisions.md): parse each SQS body into a `GameResultEvent`, settle it, and name the records that
 failed in `batchItemFailures` so their batch-mates are deleted and only they are retried (and dead-lettered after the
-queue's maxReceiveCount).
+queue's maxReceiveCount). An outage (the database down) fails the whole batch instead (`pickvs.batch`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 
 from contracts.events import parse_game_result_event
-from pickvs.batch import process_sqs_batch
+from pickvs.batch import BatchOutage, process_sqs_batch
 from pickvs.db import get_pool
 from pickvs.lambda_runtime import run_in_container_loop
 from services.grader.settings import get_settings
@@ -27,9 +27,14 @@ get_settings()
 
 async def process_batch(event: dict[str, Any], *, pool: asyncpg.Pool) -> dict[str, Any]:
     """Settle every record of an SQS batch; report the ones that failed."""
-    response, results = await process_sqs_batch(
-        event, lambda body: apply_result(pool, parse_game_result_event(body)), consumer="grader"
-    )
+    try:
+        response, results = await process_sqs_batch(
+            event, lambda body: apply_result(pool, parse_game_result_event(body)), consumer="grader"
+        )
+    except BatchOutage:
+        # The pool's idle connections died with the server too: the next batch starts on fresh ones.
+        await pool.expire_connections()
+        raise
     for result in results:
         log.info(
             "grader: game %s %s (%d picks written, %d regraded)",
