@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 
 from pickvs.cli import CliError, Subparsers
 from pickvs.settings import PROJECT_ROOT
+
+DEFAULT_DEV_PORT = 8000
 
 
 def _run_dev(args: argparse.Namespace) -> int:
@@ -20,7 +23,23 @@ def _run_dev(args: argparse.Namespace) -> int:
     # The stack runs every part with PICKVS_ENV=dev; a shell that asked for other rules gets them refused, not ignored.
     if os.environ.get("PICKVS_ENV", "dev") != "dev":
         raise CliError(f"the dev stack runs with PICKVS_ENV=dev only; this shell sets {os.environ['PICKVS_ENV']!r}")
-    return main(args.host, args.port, demo=not args.no_demo)
+    port = args.port if args.port is not None else _default_port()
+    # Checked before anything starts, so a busy port costs one line instead of a stack started and torn down.
+    with socket.socket() as probe:
+        try:
+            probe.bind((args.host, port))
+        except OSError as exc:
+            raise CliError(
+                f"cannot serve the API on {args.host}:{port} ({exc.strerror}); pass --port or set PICKVS_DEV_PORT"
+            ) from None
+    return main(args.host, port, demo=not args.no_demo)
+
+
+def _default_port() -> int:
+    value = os.environ.get("PICKVS_DEV_PORT", str(DEFAULT_DEV_PORT))
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise CliError(f"PICKVS_DEV_PORT must be a port number, got {value!r}")
+    return int(value)
 
 
 def _run_demo_seed(args: argparse.Namespace) -> int:
@@ -44,7 +63,7 @@ def register(subparsers: Subparsers) -> None:
     """Add the developer commands."""
     dev = subparsers.add_parser("dev", help="run the whole system locally (embedded Postgres, SQS, simulator)")
     dev.add_argument("--host", default="127.0.0.1")
-    dev.add_argument("--port", type=int, default=8000)
+    dev.add_argument("--port", type=int, default=None, help=f"default PICKVS_DEV_PORT, else {DEFAULT_DEV_PORT}")
     dev.add_argument("--no-demo", action="store_true", help="real time instead of the compressed demo slate")
     dev.set_defaults(handler=_run_dev)
     demo = subparsers.add_parser("demo", help="demo data for dev").add_subparsers(dest="demo_command", required=True)

@@ -1,7 +1,8 @@
 """`make dev`'s fetch side: the Odds API simulator and the fetch scheduler.
 
-- `odds_api` starts the simulator unless a real PICKVS_ODDS_API_KEY is set, and records its URL and key so the fetcher
-  (here and in `pickvs fetch-odds` from another terminal) finds it. Demo mode serves `Slate.demo` on the real clock
+- `odds_api` starts the simulator unless a real PICKVS_ODDS_API_KEY is set, and records the API's URL and key (the
+  simulator's, or the real one it was started with) so the fetcher, here and in `pickvs fetch-odds` from another
+  terminal, uses the same API. Demo mode serves `Slate.demo` on the real clock
   with a simulator quota and a budget sized for demos (documented in docs/ingestion.md).
 - `fetch_scheduler` runs the schedules through the fetcher handler's `run_schedule`, as the Lambda does: at the daily
   times of `services/fetcher/schedules.py`, or — in demo mode against the simulator — odds at once and both jobs every
@@ -42,6 +43,12 @@ async def odds_api(stack: DevStack) -> AsyncIterator[None]:
 
     configured = stack.settings(FetcherSettings)
     if configured.odds_api_key:
+        # Recorded as well, so commands in another terminal use the same API, key and budget as the stack.
+        stack.use(
+            odds_api_base_url=configured.odds_api_base_url,
+            odds_api_key=configured.odds_api_key,
+            odds_monthly_budget=configured.odds_monthly_budget,
+        )
         stack.banner.append(
             f"Odds API     {configured.odds_api_base_url}  (real: PICKVS_ODDS_API_KEY is set; "
             f"budget {configured.odds_monthly_budget} credits a month)"

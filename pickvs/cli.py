@@ -67,6 +67,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"pickvs {args.command}: {one_line(exc)}", file=sys.stderr)
             return 2
         raise
+    except Exception as exc:
+        from pickvs.sqs import unreachable
+
+        # botocore's report of an unreachable endpoint runs to a hundred lines; the cause fits in one.
+        line = unreachable(exc)
+        if line is None:
+            raise
+        print(f"pickvs {args.command}: {line}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -37,7 +37,7 @@ def client_kwargs(settings: BaseAppSettings) -> dict[str, Any]:
         "endpoint_url": sqs_endpoint_url(settings),
         # An unreachable SQS is answered in seconds, not after botocore's default minute of connect attempts: the
         # outbox keeps what could not be sent, and the next run tries again.
-        "config": Config(connect_timeout=3, read_timeout=20, retries={"mode": "standard", "max_attempts": 3}),
+        "config": Config(connect_timeout=3, read_timeout=20, retries={"mode": "standard", "max_attempts": 2}),
     }
     # Local stand-ins accept any credentials; real AWS must get them from its usual chain, and production never gets
     # the stand-ins' dummy pair, whatever endpoint it names.
@@ -93,6 +93,18 @@ async def check_queue(client: Any, name: str) -> str:
         ) from exc
     _queue_urls[(client.meta.endpoint_url, name)] = url
     return url
+
+
+def unreachable(exc: BaseException) -> str | None:
+    """Describe in one line an error that means SQS could not be reached; None for any other error."""
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import HTTPClientError
+
+    if isinstance(exc, SqsUnreachable | SqsNotConfigured):
+        return str(exc)
+    if isinstance(exc, BotoConnectionError | HTTPClientError):
+        return f"cannot reach SQS: {_first_line(exc)}"
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -64,18 +64,14 @@ def _run_job(job_name: str, args: argparse.Namespace) -> int:
 def _quota(args: argparse.Namespace) -> int:
     from pickvs.db import create_pool, database_url
     from services.fetcher.quota import quota_report, render
-    from services.fetcher.resources import OddsApiNotConfigured, odds_api_target
 
+    # The quota only reads the ledger, which is kept per base URL: no key is needed to read it.
     settings = _settings(args)
-    try:
-        target = odds_api_target(settings)
-    except OddsApiNotConfigured as exc:
-        raise CliError(str(exc)) from None
 
     async def run() -> list[str]:
         pool = await create_pool(database_url(settings), min_size=1, max_size=2)
         try:
-            return render(await quota_report(pool, settings=settings, target=target, now=datetime.now(UTC)))
+            return render(await quota_report(pool, settings=settings, now=datetime.now(UTC)))
         finally:
             await pool.close()
 

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from services.fetcher.client import SCORES_COST
-from services.fetcher.ledger import MonthUsage, month_usage, next_month_start
-from services.fetcher.resources import OddsApiTarget
+from services.fetcher.ledger import Budget, MonthUsage, month_usage, next_month_start
+from services.fetcher.resources import budget as monthly_budget
 from services.fetcher.schedules import SCHEDULES, Job, Schedule
 from services.fetcher.settings import FetcherSettings
 
@@ -39,7 +39,8 @@ class JobCost:
 class QuotaReport:
     """Everything `pickvs quota` prints."""
 
-    target: OddsApiTarget
+    base_url: str
+    budget: Budget
     now: datetime
     usage: MonthUsage
     costs: list[JobCost]
@@ -49,7 +50,7 @@ class QuotaReport:
 
     @property
     def remaining(self) -> int:
-        return max(self.target.budget.spendable - self.usage.effective_spent, 0)
+        return max(self.budget.spendable - self.usage.effective_spent, 0)
 
     @property
     def projected(self) -> int:
@@ -57,11 +58,10 @@ class QuotaReport:
         return self.usage.effective_spent + sum(c.left_this_month for c in self.costs if c.enabled)
 
 
-async def quota_report(
-    pool: asyncpg.Pool, *, settings: FetcherSettings, target: OddsApiTarget, now: datetime
-) -> QuotaReport:
-    """Gather the month's usage and each schedule's cost."""
-    usage = await month_usage(pool, base_url=target.base_url, now=now)
+async def quota_report(pool: asyncpg.Pool, *, settings: FetcherSettings, now: datetime) -> QuotaReport:
+    """Gather the month's usage of the configured API (no key needed: the ledger is kept per base URL) and each
+    schedule's cost."""
+    usage = await month_usage(pool, base_url=settings.odds_api_base_url, now=now)
     month_end = next_month_start(now)
     costs: list[JobCost] = []
     for schedule in SCHEDULES:
@@ -76,13 +76,20 @@ async def quota_report(
             )
         )
     return QuotaReport(
-        target, now, usage, costs, list(settings.sports), len(settings.odds_markets), len(settings.odds_regions)
+        settings.odds_api_base_url,
+        monthly_budget(settings),
+        now,
+        usage,
+        costs,
+        list(settings.sports),
+        len(settings.odds_markets),
+        len(settings.odds_regions),
     )
 
 
 def render(report: QuotaReport) -> list[str]:
     """Format the report for a terminal."""
-    budget, usage = report.target.budget, report.usage
+    budget, usage = report.budget, report.usage
     month = f"{usage.month_start:%B %Y}"
     api = (
         f"the API reports {usage.api_used} used, {usage.api_remaining} remaining"
@@ -90,7 +97,7 @@ def render(report: QuotaReport) -> list[str]:
         else "no response from the API yet this month"
     )
     lines = [
-        f"Odds API credits for {month} (UTC) at {report.target.base_url}",
+        f"Odds API credits for {month} (UTC) at {report.base_url}",
         f"  used       {usage.effective_spent:5d}  (ledger: {usage.spent} credits in {usage.calls} calls, "
         f"{usage.paid_calls} paid; {api})",
         f"  remaining  {report.remaining:5d}  (budget {budget.monthly} - reserve {budget.reserve} - used "

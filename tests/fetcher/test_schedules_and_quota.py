@@ -49,7 +49,7 @@ async def test_quota_shows_used_remaining_each_jobs_cost_and_the_month_projectio
     await fetch_odds(deps)
     # WHEN the quota is reported later that day
     settings = fetcher_settings(simulator.base_url)
-    report = await quota_report(db, settings=settings, target=deps.target, now=START + timedelta(hours=1))
+    report = await quota_report(db, settings=settings, now=START + timedelta(hours=1))
     text = "\n".join(render(report))
     # THEN it shows spend, what is left, each job's cost and the worst-case month
     assert report.usage.effective_spent == 3 and report.remaining == 500 - 25 - 3
