@@ -6,27 +6,31 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 from pydantic import ValidationError
 
-from pickvs.settings import BaseAppSettings
+from pickvs.settings import BaseAppSettings, SettingsError
 from pickvs.sqs import client_kwargs
 from services.fetcher.settings import FetcherSettings
-from services.web.settings import DEV_JWT_SECRET, WebSettings
+from services.web.settings import DEV_JWT_SECRET, WebSettings, get_settings
+from tests.builders import api_client
 
 GOOD_SECRET = "s" * 32
 PRODUCTION = {"PICKVS_DATABASE_URL": "postgresql://db.internal/pickvs"}
 
 
 @pytest.fixture
-def production(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+def production(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     """A shell where nobody set PICKVS_ENV, with a database URL."""
     monkeypatch.delenv("PICKVS_ENV", raising=False)
     monkeypatch.delenv("PICKVS_JWT_SECRET", raising=False)
     for name, value in PRODUCTION.items():
         monkeypatch.setenv(name, value)
-    return monkeypatch
+    get_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
 
 
 def _clean_env(**values: str) -> dict[str, str]:
@@ -121,3 +125,11 @@ def test_a_misconfigured_lambda_fails_its_init_naming_the_variable(module: str, 
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert result.returncode != 0
     assert result.stderr.strip().splitlines()[-1].startswith("pickvs.settings.SettingsError: " + variable)
+
+
+async def test_the_web_app_refuses_to_start_in_production_with_a_laptop_default(production: pytest.MonkeyPatch) -> None:
+    # GIVEN production rules and the published JWT secret WHEN the app is built THEN it refuses in one line
+    with pytest.raises(SettingsError, match=r"^PICKVS_JWT_SECRET must be set to a real secret") as refused:
+        async with api_client():
+            pass
+    assert "\n" not in str(refused.value)
