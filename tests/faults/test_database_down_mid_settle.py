@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from devstack.postgres import EmbeddedPostgres, find_bin_dir
+from devstack.postgres import EmbeddedPostgres
 from pickvs.db import create_pool
 from pickvs.queues import dlq_name
 from pickvs.runner import EventSourceRunner
@@ -25,8 +25,6 @@ from tests.builders import PickRow, final, game_info, insert_game, insert_picks,
 
 # Longer than the restart below takes, so the batch comes back only once the database is up again.
 OUTAGE_DELAY_SECONDS = 6
-
-pytestmark = pytest.mark.skipif(find_bin_dir() is None, reason="needs PostgreSQL's own binaries to kill a server")
 
 
 def _root() -> Path:
