@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from contracts.ids import BIGINT_MAX
 from contracts.markets import PickStatus
 from services.web.deps import CurrentUser, Db, Settings
 from services.web.errors import error_responses
 from services.web.links import game_of, link, with_links
 from services.web.picks import service
-from services.web.picks.schemas import BIGINT_MAX, PickList, PickSlip
+from services.web.picks.schemas import PickList, PickSlip
 
 router = APIRouter(prefix="/api/picks", tags=["picks"])
 
