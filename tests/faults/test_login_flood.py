@@ -20,8 +20,8 @@ READS = 60
 
 
 async def test_a_login_flood_is_shed_while_every_read_is_served(db: asyncpg.Pool) -> None:
-    # GIVEN one app instance (default pool, hashing and queue sizes), a player and a game
-    app = create_app(WebSettings())
+    # GIVEN one app instance sized like a 2-core machine (2 argon2 workers, 8 waiting; default pool), a player, a game
+    app = create_app(WebSettings(password_hash_workers=2, password_hash_queue=8))
     game_id = await add_game(db)
 
     def at(ip: str) -> httpx.AsyncClient:
