@@ -18,6 +18,7 @@ from services.web.health.router import router as health_router
 from services.web.leaderboard.router import router as leaderboard_router
 from services.web.middleware import BodySizeLimit
 from services.web.picks.router import router as picks_router
+from services.web.rules.router import router as rules_router
 from services.web.settings import WebSettings, get_settings
 from services.web.users.router import router as users_router
 
@@ -56,4 +57,5 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(games_router)
     app.include_router(picks_router)
+    app.include_router(rules_router)
     return app
