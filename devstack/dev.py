@@ -23,6 +23,7 @@ import uvicorn
 
 from devstack.grading import demo_history, grader_worker
 from devstack.pipeline import fetch_scheduler, ingest_worker, odds_api
+from devstack.webapp import web_app
 from pickvs.db import asyncpg_dsn
 from pickvs.devenv import clear_dev_env, record_dev_env
 from pickvs.queues import ensure_queues
@@ -140,6 +141,7 @@ COMPONENTS: list[Component] = [
     odds_api,
     ingest_worker,
     fetch_scheduler,
+    web_app,
     web,
 ]
 
@@ -171,7 +173,7 @@ async def run_dev(
             print(
                 "\nPickVs is running:\n  "
                 + "\n  ".join(stack.banner)
-                + f"\n\nOpen http://{host}:{port}/docs   (Ctrl-C stops everything)\n",
+                + f"\n\nOpen http://{host}:{port}/   (the app; API docs at /docs; Ctrl-C stops everything)\n",
                 flush=True,
             )
             await stack.stop.wait()
