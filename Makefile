@@ -26,8 +26,8 @@ frontend-install: $(NODE_STAMP)
 dev: $(STAMP)
 	$(BIN)/pickvs dev
 
-## Run the whole test suite: the web app's checks, then pytest.
-test: $(STAMP) frontend-check
+## Run the whole test suite: the web app's checks, its end-to-end run in Chromium, then pytest.
+test: $(STAMP) frontend-check frontend-e2e
 	$(BIN)/python -m pytest
 
 ## The web app: lint, typecheck, component tests, and a build that fails over the board route's JS budget.
