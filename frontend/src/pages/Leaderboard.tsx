@@ -137,9 +137,9 @@ export function LeaderboardPage() {
         <Loading what="the leaderboard" />
       ) : board.isError ? (
         <Failure error={board.error} retry={() => void board.refetch()} />
-      ) : !data || data.entries.length === 0 ? (
+      ) : !data || (data.entries.length === 0 && !myEntry) ? (
         <Empty>
-          <p>No player is ranked for these choices yet.</p>
+          <p>{data && data.total > 0 ? 'This page is past the last ranked player.' : 'No player is ranked for these choices yet.'}</p>
         </Empty>
       ) : (
         <>
@@ -183,7 +183,9 @@ export function LeaderboardPage() {
               Previous
             </button>
             <span>
-              {data.offset + 1}–{data.offset + data.entries.length} of {data.total}
+              {data.entries.length === 0
+                ? `${data.total} ranked`
+                : `${data.offset + 1}–${data.offset + data.entries.length} of ${data.total}`}
             </span>
             <button
               type="button"
