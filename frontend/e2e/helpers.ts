@@ -109,7 +109,10 @@ export async function expectAccessible(page: Page, what: string) {
 
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
-/** Screenshot the page (or one element of it) at desktop and at phone width into docs/screenshots/NAME-*.png. */
+/**
+ * Screenshot the page (or one element of it) at desktop and at phone width into docs/screenshots/NAME-*.png, and run
+ * axe at phone width too (a table that scrolls sideways there must still be reachable by keyboard).
+ */
 export async function screenshots(page: Page, name: string, selector?: string) {
   mkdirSync(SHOTS, { recursive: true });
   for (const [size, viewport] of [
@@ -121,6 +124,7 @@ export async function screenshots(page: Page, name: string, selector?: string) {
     const path = join(SHOTS, `${name}-${size}.png`);
     if (selector) await page.locator(selector).screenshot({ path });
     else await page.screenshot({ path });
+    if (size === 'phone') await expectAccessible(page, `${name} at phone width`);
   }
   await page.setViewportSize(DESKTOP);
 }

@@ -9,20 +9,24 @@ import { signIn } from '../api/session';
 type Field = 'email' | 'username' | 'password';
 type FieldErrors = Partial<Record<Field, string>>;
 
+// Pydantic's pattern messages quote a regular expression; say what the pattern means instead.
+const PATTERN_HINTS: Partial<Record<Field, string>> = {
+  username: 'Use 3–32 letters, digits or underscores.',
+  email: 'Enter an email address like name@example.com.',
+};
+
 function fieldErrors(error: unknown): FieldErrors {
   if (!(error instanceof ApiError) || !Array.isArray(error.details)) return {};
   const errors: FieldErrors = {};
-  for (const detail of error.details as { loc?: unknown[]; msg?: string }[]) {
+  for (const detail of error.details as { loc?: unknown[]; msg?: string; type?: string }[]) {
     const field = detail.loc?.[detail.loc.length - 1];
-    if (field === 'email' || field === 'username' || field === 'password') {
-      const text =
-        error.code === 'username_taken' || error.code === 'email_taken'
-          ? error.message
-          : field === 'password' && error.code === 'weak_password'
-            ? `The password ${detail.msg ?? 'is too weak'}.`
-            : (detail.msg ?? 'Not valid.');
-      errors[field] = errors[field] ? `${errors[field]} ${text}` : text;
-    }
+    if (field !== 'email' && field !== 'username' && field !== 'password') continue;
+    let text: string;
+    if (error.code === 'username_taken' || error.code === 'email_taken') text = error.message;
+    else if (field === 'password' && error.code === 'weak_password') text = `The password ${detail.msg ?? 'is too weak'}.`;
+    else if (detail.type === 'string_pattern_mismatch' && PATTERN_HINTS[field]) text = PATTERN_HINTS[field] as string;
+    else text = detail.msg ?? 'Not valid.';
+    errors[field] = errors[field] ? `${errors[field]} ${text}` : text;
   }
   return errors;
 }

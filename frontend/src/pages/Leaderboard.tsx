@@ -143,7 +143,7 @@ export function LeaderboardPage() {
         </Empty>
       ) : (
         <>
-          <div className="table-scroll">
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Ranking (scrolls sideways on narrow screens)">
             <table className="ranking">
               <caption className="visually-hidden">
                 Players ranked by {SORTS[controls.sort]}, {WINDOWS[controls.window].toLowerCase()}

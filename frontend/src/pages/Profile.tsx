@@ -98,7 +98,7 @@ export function ProfilePage() {
       <h2>Units over time</h2>
       <UnitsChart points={data.units_over_time} />
       <h2>By window</h2>
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Record by window (scrolls sideways on narrow screens)">
         <table className="windows">
           <thead>
             <tr>
