@@ -50,7 +50,8 @@ export async function openBrowser({ clockSkewMs = 0 } = {}): Promise<Browser> {
   const page = context.pages()[0] ?? (await context.newPage());
   const consoleErrors: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') consoleErrors.push(`${message.type()}: ${message.text()}`);
+    if (message.type() === 'error' || message.type() === 'warning')
+      consoleErrors.push(`${message.type()}: ${message.text()}`);
   });
   page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
   return {
@@ -98,7 +99,18 @@ const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.mi
 export async function expectAccessible(page: Page, what: string) {
   await page.addScriptTag({ content: AXE });
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (
+            ctx: Document,
+            opts: object,
+          ) => Promise<{
+            violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];
+          }>;
+        };
+      }
+    ).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
     return result.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
@@ -141,19 +153,27 @@ export function newPlayer(prefix: string) {
   };
 }
 
-/** Register through the API (for tests whose subject is not sign-up) and sign in through the app's form. */
-export async function signInAsNewPlayer(page: Page, prefix: string) {
-  const player = newPlayer(prefix);
-  const response = await fetch(`${stack().app}/auth/register`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(player),
-  });
-  expect(response.status).toBe(201);
+let registered: ReturnType<typeof newPlayer> | null = null;
+
+/**
+ * Sign in through the app's form as this run's shared player, registered once through the API (for tests whose
+ * subject is not sign-up; one account keeps the run clear of the API's per-client registration limit).
+ */
+export async function signInAsPlayer(page: Page) {
+  if (registered === null) {
+    const player = newPlayer('e2e');
+    const response = await fetch(`${stack().app}/auth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(player),
+    });
+    expect(response.status, await response.text()).toBe(201);
+    registered = player;
+  }
   await page.goto('/signin');
-  await page.getByLabel('Username or email').fill(player.username);
-  await page.getByLabel('Password').fill(player.password);
+  await page.getByLabel('Username or email').fill(registered.username);
+  await page.getByLabel('Password').fill(registered.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect.poll(() => new URL(page.url()).pathname).toBe('/');
-  return player;
+  return registered;
 }

@@ -1,7 +1,16 @@
 // What the app shows when the API refuses: a pick after tip-off, a moved line, an expired session.
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { type Browser, control, expectAccessible, expectCleanConsole, openBrowser, signInAsNewPlayer, type StackGame, stack } from './helpers';
+import {
+  type Browser,
+  control,
+  expectAccessible,
+  expectCleanConsole,
+  openBrowser,
+  signInAsPlayer,
+  type StackGame,
+  stack,
+} from './helpers';
 
 let browser: Browser | undefined;
 afterEach(async () => {
@@ -14,12 +23,19 @@ describe('refusals', () => {
     // GIVEN a player whose clock runs ten minutes slow, so the app still shows the game open after tip-off
     browser = await openBrowser({ clockSkewMs: -10 * 60_000 });
     const { page } = browser;
-    await signInAsNewPlayer(page, 'late');
-    const { games } = await control<{ games: StackGame[] }>('/games', { count: 1, tip_in_seconds: 15, duration_seconds: 600 });
+    await signInAsPlayer(page);
+    const { games } = await control<{ games: StackGame[] }>('/games', {
+      count: 1,
+      tip_in_seconds: 15,
+      duration_seconds: 600,
+    });
     const game = games[0] as StackGame;
     await page.goto('/');
     const card = page.locator(`[data-game-id="${game.id}"]`);
-    await card.getByRole('button', { name: new RegExp(`moneyline at`) }).first().click();
+    await card
+      .getByRole('button', { name: new RegExp(`moneyline at`) })
+      .first()
+      .click();
     // WHEN the game tips off by the server's clock and the player places the pick
     await control('/started', { game_ids: [game.id] });
     await page.locator('#slip').getByRole('button', { name: 'Place 1 pick' }).click();
@@ -34,14 +50,24 @@ describe('refusals', () => {
     // GIVEN a signed-in player with a spread on the slip
     browser = await openBrowser();
     const { page } = browser;
-    await signInAsNewPlayer(page, 'mover');
+    await signInAsPlayer(page);
     await expectAccessible(page, 'the board');
-    const { games } = await control<{ games: StackGame[] }>('/games', { count: 1, tip_in_seconds: 1800, duration_seconds: 60 });
+    const { games } = await control<{ games: StackGame[] }>('/games', {
+      count: 1,
+      tip_in_seconds: 1800,
+      duration_seconds: 60,
+    });
     const game = games[0] as StackGame;
     await page.goto('/');
     const card = page.locator(`[data-game-id="${game.id}"]`);
-    await card.getByRole('button', { name: new RegExp(`^${game.home_team.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\S+ spread at`) }).click();
-    const [taken] = await page.evaluate(() => JSON.parse(localStorage.getItem('pickvs.slip') ?? '[]') as { price: number; point: string }[]);
+    await card
+      .getByRole('button', {
+        name: new RegExp(`^${game.home_team.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\S+ spread at`),
+      })
+      .click();
+    const [taken] = await page.evaluate(
+      () => JSON.parse(localStorage.getItem('pickvs.slip') ?? '[]') as { price: number; point: string }[],
+    );
     // WHEN the line moves before the player places the pick
     const moved = await control<{ price: number; point: string }>('/move-line', {
       game_id: game.id,
@@ -61,14 +87,21 @@ describe('refusals', () => {
     await slipBox.getByRole('button', { name: 'Place 1 pick' }).click();
     // THEN the pick is stored at the new line
     await expect.poll(() => slipBox.getByRole('status').textContent()).toContain('1 pick placed.');
-    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('pickvs.session') ?? '{}').token as string);
-    const mine = (await (await fetch(`${stack().app}/api/picks/me`, { headers: { Authorization: `Bearer ${token}` } })).json()) as {
+    const token = await page.evaluate(
+      () => JSON.parse(sessionStorage.getItem('pickvs.session') ?? '{}').token as string,
+    );
+    const mine = (await (
+      await fetch(`${stack().app}/api/picks/me`, { headers: { Authorization: `Bearer ${token}` } })
+    ).json()) as {
       picks: { price: number; point: string }[];
     };
     expect(mine.picks.map((p) => [p.price, Number(p.point)])).toEqual([[moved.price, Number(moved.point)]]);
 
     // WHEN, with another pick on the slip, the player's token is no longer accepted
-    await card.getByRole('button', { name: /moneyline at/ }).first().click();
+    await card
+      .getByRole('button', { name: /moneyline at/ })
+      .first()
+      .click();
     await page.evaluate(() => {
       const session = JSON.parse(sessionStorage.getItem('pickvs.session') ?? '{}');
       sessionStorage.setItem('pickvs.session', JSON.stringify({ ...session, token: `${session.token}tampered` }));

@@ -70,7 +70,9 @@ describe('a season in a minute', () => {
     const stakes = page.locator('#slip').getByLabel('Stake (units)');
     await stakes.nth(0).fill('2.5');
     await stakes.nth(1).fill('1.5');
-    await expect.poll(() => page.locator('#slip').getByRole('button', { name: 'Place 2 picks' }).isEnabled()).toBe(true);
+    await expect
+      .poll(() => page.locator('#slip').getByRole('button', { name: 'Place 2 picks' }).isEnabled())
+      .toBe(true);
     await expectAccessible(page, 'the board with a filled slip');
     await screenshots(page, 'board');
     await screenshots(page, 'bet-slip', '#slip');
@@ -84,7 +86,9 @@ describe('a season in a minute', () => {
     );
 
     // THEN My picks shows each pick graded with the units the rulebook gives for its final score
-    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('pickvs.session') ?? '{}').token as string);
+    const token = await page.evaluate(
+      () => JSON.parse(sessionStorage.getItem('pickvs.session') ?? '{}').token as string,
+    );
     const mine = (await (
       await fetch(`${stack().app}/api/picks/me`, { headers: { Authorization: `Bearer ${token}` } })
     ).json()) as { picks: StoredPick[] };
@@ -138,7 +142,9 @@ describe('a season in a minute', () => {
     // AND the game page shows the final score and how players picked
     await page.goto(`/games/${first.id}`);
     const final = finals.find((f) => f.id === first.id);
-    await expect.poll(() => page.locator('.game-status').textContent()).toContain(`${first.home_team} ${final?.home_score}`);
+    await expect
+      .poll(() => page.locator('.game-status').textContent())
+      .toContain(`${first.home_team} ${final?.home_score}`);
     await expect.poll(() => page.getByRole('meter').count()).toBeGreaterThan(0);
     await expectAccessible(page, 'a game page');
 

@@ -27,7 +27,10 @@ function python(): string {
 function firstLine(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`the e2e stack did not start within ${STARTUP_MS / 1000} s`)), STARTUP_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`the e2e stack did not start within ${STARTUP_MS / 1000} s`)),
+      STARTUP_MS,
+    );
     child.stdout?.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       const end = buffer.indexOf('\n');

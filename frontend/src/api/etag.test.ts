@@ -9,8 +9,12 @@ describe('ETag revalidation', () => {
     const board = { games: [] };
     const client = makeClient(async (request: Request) => {
       seen.push(request.headers.get('If-None-Match'));
-      if (request.headers.get('If-None-Match') === '"v1"') return new Response(null, { status: 304, headers: { ETag: '"v1"' } });
-      return new Response(JSON.stringify(board), { status: 200, headers: { ETag: '"v1"', 'Content-Type': 'application/json' } });
+      if (request.headers.get('If-None-Match') === '"v1"')
+        return new Response(null, { status: 304, headers: { ETag: '"v1"' } });
+      return new Response(JSON.stringify(board), {
+        status: 200,
+        headers: { ETag: '"v1"', 'Content-Type': 'application/json' },
+      });
     });
     // WHEN the board is read twice
     const first = await client.GET('/api/games/upcoming');

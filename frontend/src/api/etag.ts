@@ -27,7 +27,10 @@ export function etagCache(limit = 100): Middleware & { entries: Map<string, Entr
       if (response.status === 304) {
         const entry = entries.get(key);
         if (!entry) return undefined;
-        return new Response(entry.body, { status: 200, headers: { 'Content-Type': entry.contentType, ETag: entry.etag } });
+        return new Response(entry.body, {
+          status: 200,
+          headers: { 'Content-Type': entry.contentType, ETag: entry.etag },
+        });
       }
       const etag = response.headers.get('ETag');
       if (response.ok && etag) {

@@ -97,7 +97,11 @@ export function useMyStanding(controls: LeaderboardControls) {
       unwrap(
         await api.GET('/api/leaderboard/me', {
           params: {
-            query: { window: controls.window, sort: controls.sort, ...(controls.sport ? { sport: controls.sport } : {}) },
+            query: {
+              window: controls.window,
+              sort: controls.sort,
+              ...(controls.sport ? { sport: controls.sport } : {}),
+            },
           },
         }),
       ),

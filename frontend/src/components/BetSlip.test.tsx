@@ -34,7 +34,9 @@ describe('bet slip', () => {
     // GIVEN -110 for 5 units and +150 for 2 units on the slip
     fakeApi({ 'GET /api/rules': () => json(RULES) });
     slip.toggle(pick());
-    slip.toggle(pick({ gameId: 8, market: 'h2h', selection: 'away', point: null, price: 150, stake: '2', label: 'Miami Heat' }));
+    slip.toggle(
+      pick({ gameId: 8, market: 'h2h', selection: 'away', point: null, price: 150, stake: '2', label: 'Miami Heat' }),
+    );
     // WHEN the slip is shown
     renderWithApp(<BetSlip />);
     // THEN each pick shows its win and the slip its totals, to the cent
@@ -132,7 +134,14 @@ describe('bet slip', () => {
             error: {
               code: 'game_started',
               message: 'The slip was refused (1 pick was refused); nothing was stored.',
-              details: [{ index: 1, code: 'game_started', message: 'The game has started; picks on it are closed.', current: null }],
+              details: [
+                {
+                  index: 1,
+                  code: 'game_started',
+                  message: 'The game has started; picks on it are closed.',
+                  current: null,
+                },
+              ],
             },
           },
           409,

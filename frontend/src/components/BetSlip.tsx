@@ -182,7 +182,8 @@ export function BetSlip() {
                                 });
                               }}
                             >
-                              Accept {problem.current.point !== null && pick.market === 'spreads'
+                              Accept{' '}
+                              {problem.current.point !== null && pick.market === 'spreads'
                                 ? formatSpread(problem.current.point) + ' '
                                 : problem.current.point !== null
                                   ? trimPoint(problem.current.point) + ' '

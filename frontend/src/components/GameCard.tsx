@@ -80,7 +80,8 @@ export function MarketButton({
       {market === 'totals' && (
         <span className="point">
           <span aria-hidden="true">{selection === 'over' ? 'O' : 'U'}</span>
-          <span className="visually-hidden">{selection === 'over' ? 'Over' : 'Under'}</span> {trimPoint(pick.point ?? 0)}
+          <span className="visually-hidden">{selection === 'over' ? 'Over' : 'Under'}</span>{' '}
+          {trimPoint(pick.point ?? 0)}
         </span>
       )}
       {market !== 'h2h' && ' '}
@@ -131,7 +132,13 @@ export function GameCard({ game, defaultStake }: { game: Game; defaultStake: str
             <tr key={side}>
               <th scope="row">{side === 'home' ? game.home_team : game.away_team}</th>
               <td>
-                <MarketButton game={game} market="spreads" selection={side} locked={locked} defaultStake={defaultStake} />
+                <MarketButton
+                  game={game}
+                  market="spreads"
+                  selection={side}
+                  locked={locked}
+                  defaultStake={defaultStake}
+                />
               </td>
               <td>
                 <MarketButton

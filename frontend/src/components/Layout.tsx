@@ -51,7 +51,10 @@ export function Layout() {
           </Link>
           <label className="odds-format">
             <span>Odds</span>
-            <select value={format} onChange={(e) => setOddsFormat(e.target.value === 'decimal' ? 'decimal' : 'american')}>
+            <select
+              value={format}
+              onChange={(e) => setOddsFormat(e.target.value === 'decimal' ? 'decimal' : 'american')}
+            >
               <option value="american">American</option>
               <option value="decimal">Decimal</option>
             </select>

@@ -21,7 +21,11 @@ export function ResultBadge({ status }: { status: string }) {
 export function LineTaken({ pick }: { pick: Summary }) {
   const format = useOddsFormat();
   const point = (value: string | number | null | undefined) =>
-    value === null || value === undefined ? '' : pick.market === 'spreads' ? `${formatSpread(value)} ` : `${trimPoint(value)} `;
+    value === null || value === undefined
+      ? ''
+      : pick.market === 'spreads'
+        ? `${formatSpread(value)} `
+        : `${trimPoint(value)} `;
   const clv = pick.closing_line_value === null ? null : Number(pick.closing_line_value) * 100;
   return (
     <p className="line-taken">

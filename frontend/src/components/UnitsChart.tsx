@@ -5,7 +5,7 @@ type Point = Schemas['UnitsPoint'];
 
 const WIDTH = 640;
 const HEIGHT = 220;
-const PAD = { top: 16, right: 16, bottom: 28, left: 52 };
+const PAD = { top: 12, right: 8, bottom: 12, left: 8 };
 
 /** Cumulative units by day as an SVG line, with the zero line; the figure's text says what it shows. */
 export function UnitsChart({ points }: { points: Point[] }) {
@@ -14,34 +14,33 @@ export function UnitsChart({ points }: { points: Point[] }) {
   const low = Math.min(0, ...values);
   const high = Math.max(0, ...values);
   const span = high - low || 1;
-  const x = (i: number) => PAD.left + (points.length === 1 ? 0.5 : i / (points.length - 1)) * (WIDTH - PAD.left - PAD.right);
+  const x = (i: number) =>
+    PAD.left + (points.length === 1 ? 0.5 : i / (points.length - 1)) * (WIDTH - PAD.left - PAD.right);
   const y = (v: number) => PAD.top + ((high - v) / span) * (HEIGHT - PAD.top - PAD.bottom);
   const path = values.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
   const first = points[0] as Point;
   const last = points[points.length - 1] as Point;
   const summary = `Units over time: ${formatUnits(last.cumulative_units)} units after ${points.length} days with graded picks, from ${first.day} to ${last.day}; lowest ${formatUnits(String(Math.min(...values).toFixed(2)))}, highest ${formatUnits(String(Math.max(...values).toFixed(2)))}.`;
+  // The SVG stretches to any width (non-scaling strokes); its labels are HTML so they never stretch with it.
   return (
     <figure className="units-chart">
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={summary} preserveAspectRatio="none">
-        <line className="zero" x1={PAD.left} x2={WIDTH - PAD.right} y1={y(0)} y2={y(0)} />
-        <text x={PAD.left - 6} y={y(high) + 4} textAnchor="end">
+      <div className="plot">
+        <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={summary} preserveAspectRatio="none">
+          <line className="zero" x1={0} x2={WIDTH} y1={y(0)} y2={y(0)} />
+          <path className={Number(last.cumulative_units) >= 0 ? 'up' : 'down'} d={path} />
+        </svg>
+        <span className="y-label top" aria-hidden="true">
           {formatUnits(high.toFixed(2))}
-        </text>
-        <text x={PAD.left - 6} y={y(low) + 4} textAnchor="end">
+        </span>
+        <span className="y-label bottom" aria-hidden="true">
           {formatUnits(low.toFixed(2))}
-        </text>
-        <text x={PAD.left - 6} y={y(0) + 4} textAnchor="end">
-          0
-        </text>
-        <text x={PAD.left} y={HEIGHT - 8}>
-          {first.day}
-        </text>
-        <text x={WIDTH - PAD.right} y={HEIGHT - 8} textAnchor="end">
-          {last.day}
-        </text>
-        <path className={Number(last.cumulative_units) >= 0 ? 'up' : 'down'} d={path} />
-      </svg>
-      <figcaption>Cumulative units by day graded (UTC)</figcaption>
+        </span>
+      </div>
+      <figcaption>
+        <span>{first.day}</span>
+        <span>Units won over time, by day graded (UTC); dashed line: 0</span>
+        <span>{last.day}</span>
+      </figcaption>
     </figure>
   );
 }

@@ -16,11 +16,8 @@ export function setOddsFormat(format: OddsFormat): void {
 }
 
 export function useOddsFormat(): OddsFormat {
-  return useSyncExternalStore(
-    (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    read,
-  );
+  return useSyncExternalStore((l) => {
+    listeners.add(l);
+    return () => listeners.delete(l);
+  }, read);
 }

@@ -69,7 +69,11 @@ export const slip = {
   },
   /** Take the line the API now offers (after `line_moved`). */
   acceptLine(pick: SlipPick, line: { price: number; point: string | null }): void {
-    save(picks.map((p) => (sameSide(p, pick) ? { ...p, price: line.price, point: line.point, label: relabel(p, line.point) } : p)));
+    save(
+      picks.map((p) =>
+        sameSide(p, pick) ? { ...p, price: line.price, point: line.point, label: relabel(p, line.point) } : p,
+      ),
+    );
   },
   clear(): void {
     save([]);
@@ -84,7 +88,8 @@ function relabel(pick: SlipPick, point: string | null): string {
   if (pick.point === null || point === null) return pick.label;
   const name = pick.label.slice(0, pick.label.lastIndexOf(' '));
   const value = Number(point);
-  const shown = pick.market === 'spreads' ? (value > 0 ? `+${value}` : value === 0 ? 'PK' : String(value)) : String(value);
+  const shown =
+    pick.market === 'spreads' ? (value > 0 ? `+${value}` : value === 0 ? 'PK' : String(value)) : String(value);
   return `${name} ${shown}`;
 }
 

@@ -49,7 +49,11 @@ describe('sign up and sign in', () => {
       'POST /auth/register': () =>
         json(
           {
-            error: { code: 'username_taken', message: 'That username is already taken.', details: [{ loc: ['body', 'username'] }] },
+            error: {
+              code: 'username_taken',
+              message: 'That username is already taken.',
+              details: [{ loc: ['body', 'username'] }],
+            },
           },
           409,
         ),
@@ -66,7 +70,13 @@ describe('sign up and sign in', () => {
     fakeApi({
       'POST /auth/login': () =>
         json(
-          { error: { code: 'too_many_attempts', message: 'Too many failed logins; try again later.', details: { retry_after_seconds: 125 } } },
+          {
+            error: {
+              code: 'too_many_attempts',
+              message: 'Too many failed logins; try again later.',
+              details: { retry_after_seconds: 125 },
+            },
+          },
           429,
           { 'Retry-After': '125' },
         ),
@@ -76,6 +86,8 @@ describe('sign up and sign in', () => {
     await userEvent.type(screen.getByLabelText('Password'), 'whatever-it-was');
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     // THEN the form says to wait, rounded up to whole minutes
-    expect(await screen.findByRole('alert')).toHaveTextContent('Too many failed logins; try again later. Wait 3 min before trying again.');
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Too many failed logins; try again later. Wait 3 min before trying again.',
+    );
   });
 });

@@ -23,7 +23,8 @@ function fieldErrors(error: unknown): FieldErrors {
     if (field !== 'email' && field !== 'username' && field !== 'password') continue;
     let text: string;
     if (error.code === 'username_taken' || error.code === 'email_taken') text = error.message;
-    else if (field === 'password' && error.code === 'weak_password') text = `The password ${detail.msg ?? 'is too weak'}.`;
+    else if (field === 'password' && error.code === 'weak_password')
+      text = `The password ${detail.msg ?? 'is too weak'}.`;
     else if (detail.type === 'string_pattern_mismatch' && PATTERN_HINTS[field]) text = PATTERN_HINTS[field] as string;
     else text = detail.msg ?? 'Not valid.';
     errors[field] = errors[field] ? `${errors[field]} ${text}` : text;
@@ -145,7 +146,10 @@ export function SignInPage() {
         </button>
       </form>
       <p>
-        New here? <Link to={`/signup${params.get('next') ? `?next=${encodeURIComponent(params.get('next') ?? '/')}` : ''}`}>Create an account</Link>
+        New here?{' '}
+        <Link to={`/signup${params.get('next') ? `?next=${encodeURIComponent(params.get('next') ?? '/')}` : ''}`}>
+          Create an account
+        </Link>
       </p>
     </section>
   );
@@ -192,7 +196,10 @@ export function SignUpPage() {
         </button>
       </form>
       <p>
-        Already playing? <Link to={`/signin${params.get('next') ? `?next=${encodeURIComponent(params.get('next') ?? '/')}` : ''}`}>Sign in</Link>
+        Already playing?{' '}
+        <Link to={`/signin${params.get('next') ? `?next=${encodeURIComponent(params.get('next') ?? '/')}` : ''}`}>
+          Sign in
+        </Link>
       </p>
     </section>
   );

@@ -29,7 +29,14 @@ function ConsensusBars({ game, consensus }: { game: Schemas['GamePublic']; conse
             return (
               <div key={side.selection} className="bar-row">
                 <span className="bar-label">{name}</span>
-                <div className="bar" role="meter" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(share * 100)}>
+                <div
+                  className="bar"
+                  role="meter"
+                  aria-label={label}
+                  aria-valuemin={0}
+                  aria-valuemax={100}
+                  aria-valuenow={Math.round(share * 100)}
+                >
                   <div className="fill" style={{ width: `${share * 100}%` }} />
                 </div>
                 <span className="bar-value">{Math.round(share * 100)}%</span>
@@ -59,7 +66,16 @@ export function GamePage() {
           {g.sport_title ?? g.sport_key} · {formatDateTime(g.commence_time)}
         </p>
         <p className="game-status">
-          Status: <strong>{g.void_reason ? `void (${g.void_reason})` : final ? 'final' : g.started ? 'started, picks closed' : 'open for picks'}</strong>
+          Status:{' '}
+          <strong>
+            {g.void_reason
+              ? `void (${g.void_reason})`
+              : final
+                ? 'final'
+                : g.started
+                  ? 'started, picks closed'
+                  : 'open for picks'}
+          </strong>
           {final && (
             <>
               {' · '}
@@ -67,7 +83,8 @@ export function GamePage() {
             </>
           )}
         </p>
-        {g.markets.length > 0 && !g.started && <GameCard game={g} defaultStake={rules.data?.stake.min ?? '1'} />}
+        {/* After tip-off the card still shows the last line, locked. */}
+        {g.markets.length > 0 && <GameCard game={g} defaultStake={rules.data?.stake.min ?? '1'} />}
         <h2>How players picked</h2>
         {consensus.isPending ? (
           <Loading what="the consensus" />

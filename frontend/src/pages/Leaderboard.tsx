@@ -139,11 +139,20 @@ export function LeaderboardPage() {
         <Failure error={board.error} retry={() => void board.refetch()} />
       ) : !data || (data.entries.length === 0 && !myEntry) ? (
         <Empty>
-          <p>{data && data.total > 0 ? 'This page is past the last ranked player.' : 'No player is ranked for these choices yet.'}</p>
+          <p>
+            {data && data.total > 0
+              ? 'This page is past the last ranked player.'
+              : 'No player is ranked for these choices yet.'}
+          </p>
         </Empty>
       ) : (
         <>
-          <div className="table-scroll" tabIndex={0} role="region" aria-label="Ranking (scrolls sideways on narrow screens)">
+          <div
+            className="table-scroll"
+            tabIndex={0}
+            role="region"
+            aria-label="Ranking (scrolls sideways on narrow screens)"
+          >
             <table className="ranking">
               <caption className="visually-hidden">
                 Players ranked by {SORTS[controls.sort]}, {WINDOWS[controls.window].toLowerCase()}
@@ -152,11 +161,21 @@ export function LeaderboardPage() {
                 <tr>
                   <th scope="col">#</th>
                   <th scope="col">Player</th>
-                  <th scope="col" className="num">Units</th>
-                  <th scope="col" className="num">ROI</th>
-                  <th scope="col" className="num">W-L-P</th>
-                  <th scope="col" className="num">Win rate</th>
-                  <th scope="col" className="num">Rating</th>
+                  <th scope="col" className="num">
+                    Units
+                  </th>
+                  <th scope="col" className="num">
+                    ROI
+                  </th>
+                  <th scope="col" className="num">
+                    W-L-P
+                  </th>
+                  <th scope="col" className="num">
+                    Win rate
+                  </th>
+                  <th scope="col" className="num">
+                    Rating
+                  </th>
                 </tr>
               </thead>
               <tbody>

@@ -102,8 +102,8 @@ export function GradedPick({ pick }: { pick: Pick }) {
             <ul className="regrades">
               {pick.regrades.map((r) => (
                 <li key={r.regraded_at}>
-                  {formatDateTime(r.regraded_at)}: {r.old_status} ({formatUnits(r.old_result_units)}) →{' '}
-                  {r.new_status} ({formatUnits(r.new_result_units)}), {r.reason}
+                  {formatDateTime(r.regraded_at)}: {r.old_status} ({formatUnits(r.old_result_units)}) → {r.new_status} (
+                  {formatUnits(r.new_result_units)}), {r.reason}
                 </li>
               ))}
             </ul>

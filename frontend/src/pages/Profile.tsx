@@ -87,7 +87,9 @@ export function ProfilePage() {
         <div>
           <dt>Closing line value</dt>
           <dd>
-            {clv.average === null ? '—' : `${Number(clv.average) > 0 ? '+' : ''}${(Number(clv.average) * 100).toFixed(2)} pts`}
+            {clv.average === null
+              ? '—'
+              : `${Number(clv.average) > 0 ? '+' : ''}${(Number(clv.average) * 100).toFixed(2)} pts`}
           </dd>
         </div>
         <div>
@@ -98,16 +100,31 @@ export function ProfilePage() {
       <h2>Units over time</h2>
       <UnitsChart points={data.units_over_time} />
       <h2>By window</h2>
-      <div className="table-scroll" tabIndex={0} role="region" aria-label="Record by window (scrolls sideways on narrow screens)">
+      <div
+        className="table-scroll"
+        tabIndex={0}
+        role="region"
+        aria-label="Record by window (scrolls sideways on narrow screens)"
+      >
         <table className="windows">
           <thead>
             <tr>
               <th scope="col">Window</th>
-              <th scope="col" className="num">W-L-P</th>
-              <th scope="col" className="num">Units</th>
-              <th scope="col" className="num">ROI</th>
-              <th scope="col" className="num">Win rate</th>
-              <th scope="col" className="num">Void</th>
+              <th scope="col" className="num">
+                W-L-P
+              </th>
+              <th scope="col" className="num">
+                Units
+              </th>
+              <th scope="col" className="num">
+                ROI
+              </th>
+              <th scope="col" className="num">
+                Win rate
+              </th>
+              <th scope="col" className="num">
+                Void
+              </th>
             </tr>
           </thead>
           <tbody>

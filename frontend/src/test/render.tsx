@@ -8,7 +8,11 @@ export const RULES = {
   stake: { min: '1', max: '5', step: '0.5' },
   max_picks_per_slip: 20,
   password_min_length: 10,
-  leaderboard: { default_min_picks: { units: 1, roi: 20, win_rate: 20, rating: 20 }, rating_prior_picks: 50, season_start: '2026-10-20' },
+  leaderboard: {
+    default_min_picks: { units: 1, roi: 20, win_rate: 20, rating: 20 },
+    rating_prior_picks: 50,
+    season_start: '2026-10-20',
+  },
 };
 
 export type Handler = (request: Request) => Response | Promise<Response>;
