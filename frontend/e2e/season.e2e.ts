@@ -66,7 +66,9 @@ describe('a season in a minute', () => {
 
     // WHEN the player takes the first game's home spread for 2.5 units and the second game's over for 1.5
     await firstCard.getByRole('button', { name: new RegExp(`^${escape(first.home_team)} \\S+ spread at`) }).click();
-    await secondCard.getByRole('button', { name: /^Over \S+ total at/ }).click();
+    // (the second by keyboard: focus the button and press Space, as a player without a mouse would)
+    await secondCard.getByRole('button', { name: /^Over \S+ total at/ }).focus();
+    await page.keyboard.press('Space');
     const stakes = page.locator('#slip').getByLabel('Stake (units)');
     await stakes.nth(0).fill('2.5');
     await stakes.nth(1).fill('1.5');

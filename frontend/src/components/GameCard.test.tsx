@@ -2,6 +2,7 @@ import { act, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { Game } from '../api/client';
+import { setOddsFormat } from '../lib/preferences';
 import { renderWithApp } from '../test/render';
 import { GameCard } from './GameCard';
 
@@ -66,5 +67,17 @@ describe('countdown lock', () => {
     renderWithApp(<GameCard game={game(START - 1_000)} defaultStake="1" />);
     expect(screen.getByText('Locked: game started')).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Boston Celtics moneyline at -150' })).toBeDisabled();
+  });
+});
+
+describe('odds format', () => {
+  it('shows decimal odds, stake included, once the player chooses them', () => {
+    // GIVEN a player who prefers decimal odds
+    setOddsFormat('decimal');
+    // WHEN a game at -150 / +130 is shown
+    renderWithApp(<GameCard game={game(START + 60_000)} defaultStake="1" />);
+    // THEN -150 reads 1.67 (1 + 100/150) and +130 reads 2.30
+    expect(screen.getByRole('button', { name: 'Boston Celtics moneyline at 1.67' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'New York Knicks moneyline at 2.30' })).toBeInTheDocument();
   });
 });
