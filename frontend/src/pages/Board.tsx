@@ -1,4 +1,5 @@
-import { useSearchParams } from 'react-router';
+import { useEffect } from 'react';
+import { useLocation, useSearchParams } from 'react-router';
 
 import type { Game } from '../api/client';
 import { useBoard, useRules } from '../api/queries';
@@ -26,6 +27,12 @@ export function BoardPage() {
   const sports = [...new Map(games.map((g) => [g.sport_key, g.sport_title ?? g.sport_key])).entries()];
   const shown = sport ? games.filter((g) => g.sport_key === sport) : games;
   const defaultStake = rules.data?.stake.min ?? '1';
+  const { hash } = useLocation();
+
+  useEffect(() => {
+    // The header's "Slip" link: on a phone the slip sits below the board, so bring it into view.
+    if (hash === '#slip') document.getElementById('slip')?.scrollIntoView();
+  }, [hash]);
 
   return (
     <div className="with-slip">
