@@ -58,6 +58,11 @@ export function sessionExpired(): boolean {
   return expired;
 }
 
+/** The player has been sent to sign in once; browsing on signed out must not send them there again. */
+export function acknowledgeExpiry(): void {
+  expired = false;
+}
+
 export function subscribeSession(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 
-import { sessionExpired, signOut, useSession } from '../api/session';
+import { acknowledgeExpiry, sessionExpired, signOut, useSession } from '../api/session';
 import { setOddsFormat, useOddsFormat } from '../lib/preferences';
 import { useSlip } from '../lib/slip';
 
@@ -16,6 +16,7 @@ export function Layout() {
     // The API refused our token: back to sign-in, keeping where the player was (the slip lives in localStorage).
     if (session === null && sessionExpired() && location.pathname !== '/signin') {
       const next = encodeURIComponent(location.pathname + location.search);
+      acknowledgeExpiry();
       navigate(`/signin?expired=1&next=${next}`, { replace: true });
     }
   }, [session, location, navigate]);
