@@ -30,7 +30,7 @@ log = logging.getLogger("pickvs.dev.webapp")
 FRONTEND = PROJECT_ROOT / "frontend"
 DIST = FRONTEND / "dist"
 # What a build is made of: a change to any of these makes frontend/dist stale.
-_SOURCES = ("src", "public", "index.html", "package-lock.json", "vite.config.ts", "tsconfig.json")
+_SOURCES = ("src", "public", "index.html", "package.json", "package-lock.json", "vite.config.ts", "tsconfig.app.json")
 
 
 def openapi_schema() -> dict[str, Any]:
