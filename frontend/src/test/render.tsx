@@ -38,11 +38,11 @@ export function fakeApi(routes: Record<string, Handler>) {
   return calls;
 }
 
-export function renderWithApp(ui: ReactElement) {
+export function renderWithApp(ui: ReactElement, { url = '/' } = {}) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
   return render(
     <QueryClientProvider client={client}>
-      <MemoryRouter>{ui}</MemoryRouter>
+      <MemoryRouter initialEntries={[url]}>{ui}</MemoryRouter>
     </QueryClientProvider>,
   );
 }
