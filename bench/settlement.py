@@ -19,6 +19,7 @@ from typing import Any, Literal
 import asyncpg
 
 from contracts.events import GameInfo, GameResultEvent
+from pickvs.db import Connection
 from services.grader.recompute import recompute_totals
 from services.grader.settlement import apply_result
 
@@ -137,7 +138,7 @@ async def _timed(action: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-async def _insert_game(conn: asyncpg.Connection, info: GameInfo, status: str = "scheduled") -> int:
+async def _insert_game(conn: Connection, info: GameInfo, status: str = "scheduled") -> int:
     return await conn.fetchval(
         "INSERT INTO game (external_id, sport_key, sport_title, home_team, away_team, commence_time, status, "
         "home_score, away_score, completed_at) "

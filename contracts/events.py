@@ -9,13 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from contracts.markets import Market, Selection, market_has_point, selection_fits_market
+from contracts.markets import GameStatus, Market, Selection, market_has_point, selection_fits_market
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 
 AmericanPrice = Annotated[int, Field(description="American odds: <= -100 or >= 100")]
 Point = Annotated[Decimal, Field(max_digits=6, decimal_places=2)]
@@ -103,7 +104,7 @@ class _Event(_Frozen):
         raise NotImplementedError
 
     @model_validator(mode="after")
-    def _fill_event_id(self):
+    def _fill_event_id(self) -> _Event:
         expected = _content_id(self.event_type, self._identity())  # type: ignore[attr-defined]
         if not self.event_id:
             object.__setattr__(self, "event_id", expected)
@@ -134,7 +135,7 @@ class GameResultEvent(_Event):
 
     event_type: Literal["game_result"] = "game_result"
     game: GameInfo
-    outcome: Literal["final", "void"]
+    outcome: Literal[GameStatus.FINAL, GameStatus.VOID]
     home_score: int | None = Field(default=None, ge=0)
     away_score: int | None = Field(default=None, ge=0)
     last_update: AwareDatetime | None = Field(default=None, description="The source's last_update for this result")
@@ -159,6 +160,14 @@ class GameResultEvent(_Event):
             "home_score": self.home_score,
             "away_score": self.away_score,
         }
+
+
+class EventAction(StrEnum):
+    """What consuming one event did: `applied` its effect, or nothing because it was a `duplicate` or `stale`."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    STALE = "stale"
 
 
 def parse_game_odds_event(body: str | bytes) -> GameOddsEvent:

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import math
 import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import asyncpg
 from pwdlib import PasswordHash
@@ -25,6 +29,11 @@ from pickvs.cli import CliError
 from pickvs.db import DatabaseNotConfigured, create_pool, database_url
 from pickvs.settings import BaseAppSettings
 from services.grader.settlement import apply_result
+
+if TYPE_CHECKING:
+    from devstack.dev import DevStack
+
+log = logging.getLogger("pickvs.dev.demo")
 
 # Every demo player's password (README says so); demo accounts exist only in dev databases.
 DEMO_PASSWORD = "pickvs-demo"
@@ -140,8 +149,9 @@ async def seed_demo(
     lines = {g.info.external_id: _lines(rng, g) for g in games}
 
     async with pool.acquire() as conn, conn.transaction():
-        user_ids = dict(
-            await conn.fetch(
+        user_ids: dict[str, int] = {
+            r["username"]: r["id"]
+            for r in await conn.fetch(
                 'INSERT INTO "user" (username, email, password_hash, created_at) '
                 "SELECT n, n || '@' || $2, $3, $4 FROM unnest($1::text[]) AS n RETURNING username, id",
                 names,
@@ -149,9 +159,10 @@ async def seed_demo(
                 password_hash,
                 today - timedelta(days=days + 7),
             )
-        )
-        game_ids = dict(
-            await conn.fetch(
+        }
+        game_ids: dict[str, int] = {
+            r["external_id"]: r["id"]
+            for r in await conn.fetch(
                 "INSERT INTO game (external_id, sport_key, sport_title, home_team, away_team, commence_time, "
                 "odds_fetched_at) SELECT * , c - interval '1 hour' FROM unnest($1::text[], $2::text[], $3::text[], "
                 "$4::text[], $5::text[], $6::timestamptz[]) AS t(e, k, s, h, a, c) RETURNING external_id, id",
@@ -162,7 +173,7 @@ async def seed_demo(
                 [g.info.away_team for g in games],
                 [g.info.commence_time for g in games],
             )
-        )
+        }
         line_rows = [(game_ids[gid], *row) for gid, rows in lines.items() for row in rows]
         await conn.execute(
             "INSERT INTO market_line (game_id, snapshot_kind, market, selection, price, point, bookmaker, "
@@ -255,7 +266,8 @@ async def _seed(settings: BaseAppSettings) -> DemoSummary:
         await pool.close()
 
 
-def _run_seed(_: argparse.Namespace) -> int:
+def run_seed(_: argparse.Namespace) -> int:
+    """Run `pickvs demo seed`."""
     settings = BaseAppSettings()
     if settings.env != "dev":  # before touching anything, even the database connection
         raise CliError(f"refusing to seed demo data: PICKVS_ENV is {settings.env!r}, the demo seed runs only in dev")
@@ -270,8 +282,27 @@ def _run_seed(_: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    demo = subparsers.add_parser("demo", help="demo data for dev").add_subparsers(dest="demo_command", required=True)
-    demo.add_parser(
-        "seed", help="create demo players and weeks of graded history (dev only, empty database)"
-    ).set_defaults(handler=_run_seed)
+@asynccontextmanager
+async def demo_history(stack: DevStack) -> AsyncIterator[None]:
+    """`make dev`'s part: seed demo players and graded history into an empty dev database (skipped with --no-demo)."""
+    if not stack.demo:
+        yield
+        return
+    settings = stack.settings(BaseAppSettings)
+    pool = await create_pool(database_url(settings), min_size=1, max_size=2)
+    try:
+        if await pool.fetchval('SELECT EXISTS (SELECT 1 FROM "user")'):
+            log.info("demo seed skipped: the database already has players")
+        else:
+            try:
+                summary = await seed_demo(pool, env=settings.env)
+            except DemoRefused as exc:
+                log.warning("demo seed skipped: %s", exc)
+            else:
+                stack.banner.append(
+                    f"Demo         {summary.players} players, {summary.games} past games, "
+                    f"{summary.picks} graded picks (any demo player's password: {DEMO_PASSWORD})"
+                )
+    finally:
+        await pool.close()
+    yield

@@ -60,20 +60,22 @@ async def _until(check: Callable[[], Awaitable[Any]], *, what: str, limit: float
 class Control:
     """The control API's actions, over the running simulator and the stack's database."""
 
-    def __init__(self, simulator: Any, pool: Any, app_url: str) -> None:
+    def __init__(self, simulator: Any, pool: Any, app_url: str, fetcher: Any) -> None:
         self.simulator = simulator
         self.pool = pool
         self.app_url = app_url
+        # The fetcher's resources (services.fetcher.resources.FetcherDeps), as the Lambda keeps them per container.
+        self.fetcher = fetcher
         self._seed = 100
 
     async def _run_job(self, job: str) -> dict[str, Any]:
-        from pickvs.runner import LambdaContext
-        from services.fetcher.handler import HANDLERS, scheduled_event
+        from services.fetcher.jobs import JOBS
+        from services.fetcher.schedules import Job
 
-        report = await HANDLERS[job](scheduled_event(rule_name=f"e2e-{job}", at=datetime.now(UTC)), LambdaContext(job))
-        if not report.get("ok"):
-            raise RuntimeError(f"{job} failed: {report}")
-        return report
+        report = await JOBS[Job(job)](self.fetcher)
+        if not report.ok:
+            raise RuntimeError(f"{job} failed: {report.lines()}")
+        return report.as_dict()
 
     async def add_games(self, *, count: int, tip_in_seconds: float, duration_seconds: float) -> list[dict[str, Any]]:
         from devstack.odds_simulator import Slate
@@ -210,14 +212,16 @@ def _routes(control: Control) -> aioweb.Application:
 
 async def run(data_dir: Path, ready: Callable[[dict[str, str]], None], stop: asyncio.Event) -> None:
     """Start the stack under `data_dir`, report its URLs through `ready`, and run until `stop` is set."""
+    from devstack.demo_seed import demo_history
     from devstack.dev import DevStack, postgres, sqs, web
-    from devstack.grading import demo_history, grader_worker
     from devstack.odds_simulator import OddsApiSimulator, Slate
-    from devstack.pipeline import SIM_KEY, ingest_worker
+    from devstack.pipeline import SIM_KEY
     from devstack.postgres import free_port
+    from devstack.workers import grader_worker, ingest_worker
     from pickvs.db import create_pool, database_url
-    from services.fetcher.handler import close_sessions
-    from services.fetcher.settings import get_settings as fetcher_settings
+    from pickvs.settings import BaseAppSettings
+    from services.fetcher.resources import open_fetcher
+    from services.fetcher.settings import FetcherSettings
     from services.web.settings import WebSettings
     from services.web.webapp import has_build
 
@@ -231,23 +235,20 @@ async def run(data_dir: Path, ready: Callable[[dict[str, str]], None], stop: asy
         from devstack.odds_simulator.slate import NBA
 
         simulator.slate = Slate(games=(), sports=(NBA,))
-        s.export("PICKVS_ODDS_API_BASE_URL", await simulator.start(s.host, 0))
-        s.export("PICKVS_ODDS_API_KEY", SIM_KEY)
-        s.export("PICKVS_ODDS_MONTHLY_BUDGET", "1000000")
-        fetcher_settings.cache_clear()
+        s.use(odds_api_base_url=await simulator.start(s.host, 0), odds_api_key=SIM_KEY, odds_monthly_budget=1_000_000)
         try:
             yield
         finally:
-            await close_sessions()
             await simulator.stop()
 
     async with AsyncExitStack() as components:
         for component in (postgres, sqs, grader_worker, demo_history, odds_api, ingest_worker, web):
             await components.enter_async_context(component(stack))
-        pool = await create_pool(database_url(stack.settings()), min_size=1, max_size=4)
+        pool = await create_pool(database_url(stack.settings(BaseAppSettings)), min_size=1, max_size=4)
         components.push_async_callback(pool.close)
+        fetcher = await components.enter_async_context(open_fetcher(stack.settings(FetcherSettings)))
         app_url = f"http://{stack.host}:{stack.port}"
-        runner = aioweb.AppRunner(_routes(Control(simulator, pool, app_url)), access_log=None)
+        runner = aioweb.AppRunner(_routes(Control(simulator, pool, app_url, fetcher)), access_log=None)
         await runner.setup()
         components.push_async_callback(runner.cleanup)
         control_port = free_port()
@@ -256,7 +257,7 @@ async def run(data_dir: Path, ready: Callable[[dict[str, str]], None], stop: asy
             {
                 "app": app_url,
                 "control": f"http://{stack.host}:{control_port}",
-                "database": stack.endpoints["PICKVS_DATABASE_URL"],
+                "database": str(stack.values["database_url"]),
             }
         )
         await stop.wait()

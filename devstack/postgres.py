@@ -111,6 +111,11 @@ class EmbeddedPostgres:
             self.url = self._start_pgserver()
         return self.url
 
+    def kill(self) -> None:
+        """Stop the server at once, as a crash would: every connection drops mid-statement (tests of outages)."""
+        assert self._bin is not None, "only a cluster of system binaries can be killed and restarted"
+        self._run([str(self._bin / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "-w", "stop"])
+
     def stop(self) -> None:
         """Stop the cluster; safe to call twice."""
         if self._bin is not None and (self.data_dir / "postmaster.pid").exists():
@@ -202,8 +207,8 @@ class EmbeddedPostgres:
                 "no PostgreSQL binaries found (install postgresql, or set PICKVS_PG_BIN) "
                 "and the pgserver wheel is missing"
             ) from exc
-        self._pgserver = pgserver.get_server(str(self.data_dir), cleanup_mode="stop")
-        uri: str = self._pgserver.get_uri()  # type: ignore[attr-defined]
+        self._pgserver = pgserver.get_server(str(self.data_dir), cleanup_mode="stop")  # type: ignore[attr-defined]
+        uri: str = self._pgserver.get_uri()
         base, _, query = uri.partition("?")
         server_uri = base.rsplit("/", 1)[0]
         self._create_database(f"{server_uri}/postgres" + (f"?{query}" if query else ""))

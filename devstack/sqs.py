@@ -1,14 +1,20 @@
-"""An embedded SQS endpoint (moto's server, in a thread of this process) for `make dev` and the tests."""
+"""An embedded SQS endpoint (moto's server, in a thread of this process) for `make dev` and the tests, and the queue
+bootstrap run against whatever endpoint the settings name."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import urllib.request
 from dataclasses import dataclass, field
 
+import boto3
 from moto.server import ThreadedMotoServer
 
 from devstack.postgres import free_port
+from localstack.bootstrap import bootstrap
+from pickvs.settings import BaseAppSettings
+from pickvs.sqs import client_kwargs
 
 
 @dataclass
@@ -39,3 +45,14 @@ class EmbeddedSqs:
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+
+def ensure_queues_sync(settings: BaseAppSettings) -> dict[str, dict[str, str]]:
+    """Run the bootstrap against the configured endpoint."""
+    client = boto3.client("sqs", **client_kwargs(settings))
+    return bootstrap(client, (settings.game_events_queue, settings.score_events_queue))
+
+
+async def ensure_queues(settings: BaseAppSettings) -> dict[str, dict[str, str]]:
+    """Run the bootstrap without blocking the event loop."""
+    return await asyncio.to_thread(ensure_queues_sync, settings)

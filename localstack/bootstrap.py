@@ -1,8 +1,10 @@
 """Create PickVs's SQS queues and dead-letter queues, idempotently.
 
-The one bootstrap: LocalStack's init hook runs this file, `make dev` and the tests import it, and infra/ must create
-the same queues with the same attributes. Running it again changes nothing; a drifted attribute is put back.
-Plain boto3 and the standard library only, so it also runs inside the LocalStack container.
+The one bootstrap: LocalStack's init hook runs this file as a script, `make dev` and the tests import it
+(`devstack.sqs.ensure_queues`), and the deployment template must create the same queues with the same attributes.
+Running it again changes nothing; a drifted attribute is put back. Plain boto3 and the standard library only, so it
+also runs inside the LocalStack container: the queue names are spelled here as in `pickvs/queues.py`, and a test proves
+the two agree.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ QUEUE_NAMES = ("game-events", "score-events")
 
 
 def dlq_name(queue_name: str) -> str:
+    """Return the name of a queue's dead-letter queue."""
     return f"{queue_name}-dlq"
 
 
@@ -69,7 +72,8 @@ def bootstrap(client: Any, queue_names: tuple[str, ...] = QUEUE_NAMES) -> dict[s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    """Bootstrap the queues at an endpoint (LocalStack's by default) and print what changed."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL", "http://localhost:4566"))
     parser.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
     args = parser.parse_args(argv)

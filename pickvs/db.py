@@ -6,17 +6,22 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TypeAlias
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from pickvs.settings import BaseAppSettings
+
+# A connection borrowed from a pool is a proxy of one; both answer the same queries, so functions take either.
+Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
 _pools: dict[tuple[str, int], asyncpg.Pool] = {}
 _lock = asyncio.Lock()
 
 
 class DatabaseNotConfigured(RuntimeError):
-    """No PICKVS_DATABASE_URL and no running embedded cluster."""
+    """No PICKVS_DATABASE_URL and no running `make dev` stack."""
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -25,15 +30,10 @@ def asyncpg_dsn(url: str) -> str:
 
 
 def database_url(settings: BaseAppSettings) -> str:
-    """Return the configured database URL, or the one `make dev` recorded for its embedded cluster."""
-    if settings.database_url:
-        return settings.database_url
-    from pickvs.devenv import recorded_dev_env
-
-    url = recorded_dev_env(settings.data_dir).get("PICKVS_DATABASE_URL")
-    if not url:
+    """Return the configured database URL (in dev, a running `make dev` stack's counts as configured)."""
+    if not settings.database_url:
         raise DatabaseNotConfigured("set PICKVS_DATABASE_URL, or start the local stack with `make dev` first")
-    return url
+    return settings.database_url
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -73,7 +73,7 @@ async def close_pools() -> None:
 
 
 @asynccontextmanager
-async def transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+async def transaction(pool: asyncpg.Pool) -> AsyncIterator[Connection]:
     """Borrow a connection and run the block in one transaction."""
     async with pool.acquire() as conn, conn.transaction():
         yield conn

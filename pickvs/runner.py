@@ -2,7 +2,9 @@
 
 It long-polls a queue, hands the messages to a handler in exactly the event shape Lambda sends, deletes the records
 that succeeded and leaves the ones named in `batchItemFailures` (or all of them, if the handler raised) to become
-visible again, so the queue's redrive policy dead-letters a message after its maxReceiveCount.
+visible again, so the queue's redrive policy dead-letters a message after its maxReceiveCount. A batch the handler
+failed whole (an outage, `pickvs.batch.BatchOutage`) comes back after `outage_delay_seconds`, longer than a record's
+retry, so an outage spends few of a message's receives.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from pickvs.batch import BatchOutage
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +99,8 @@ class EventSourceRunner:
     # None leaves a failed message invisible for the queue's visibility timeout, as on AWS;
     # dev and tests set a short delay so retries and dead-lettering happen in seconds.
     retry_delay_seconds: int | None = None
+    # The same for a batch the handler failed whole; None: the queue's visibility timeout, as on AWS.
+    outage_delay_seconds: int | None = None
 
     async def poll_once(self) -> PollResult:
         """Receive one batch, run the handler on it, delete what succeeded."""
@@ -109,8 +115,12 @@ class EventSourceRunner:
         if not messages:
             return PollResult(0, 0, 0)
         event = to_lambda_event(messages, arn=queue_arn(self.queue_url, self.region), region=self.region)
+        delay = self.retry_delay_seconds
         try:
             failed = failed_message_ids(await self.handler(event, LambdaContext(self.function_name)))
+        except BatchOutage as exc:
+            log.warning("%s", exc)
+            failed, delay = {m["MessageId"] for m in messages}, self.outage_delay_seconds
         except Exception:
             log.exception(
                 "%s: handler raised; the whole batch of %d will be retried", self.function_name, len(messages)
@@ -124,11 +134,11 @@ class EventSourceRunner:
             )
             for failure in result.get("Failed", []):
                 log.warning("%s: could not delete a processed message: %s", self.function_name, failure)
-        if failed and self.retry_delay_seconds is not None:
+        if failed and delay is not None:
             await self.client.change_message_visibility_batch(
                 QueueUrl=self.queue_url,
                 Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": self.retry_delay_seconds}
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": delay}
                     for i, m in enumerate(messages)
                     if m["MessageId"] in failed
                 ],

@@ -7,7 +7,7 @@ import asyncio
 
 import asyncpg
 
-from pickvs.cli import CliError
+from pickvs.cli import CliError, Subparsers
 from pickvs.db import DatabaseNotConfigured, asyncpg_dsn, database_url
 from pickvs.settings import BaseAppSettings
 from schema.migrate import MigrationError, migrate
@@ -30,7 +30,8 @@ def _run_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
+    """Add the database commands."""
     db = subparsers.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     cmd = db.add_parser("migrate", help="apply pending migrations (idempotent)")
     cmd.set_defaults(handler=_run_migrate)

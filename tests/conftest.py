@@ -31,9 +31,8 @@ for _name in ("PICKVS_DATABASE_URL", "PICKVS_SQS_ENDPOINT_URL", "PICKVS_ODDS_API
     os.environ.pop(_name, None)
 
 from devstack.postgres import EmbeddedPostgres  # noqa: E402
-from devstack.sqs import EmbeddedSqs  # noqa: E402
+from devstack.sqs import EmbeddedSqs, ensure_queues  # noqa: E402
 from pickvs.db import close_pools, get_pool  # noqa: E402
-from pickvs.queues import ensure_queues  # noqa: E402
 from pickvs.settings import BaseAppSettings  # noqa: E402
 from pickvs.sqs import close_sqs_clients, get_sqs_client  # noqa: E402
 from schema.migrate import migrate  # noqa: E402
@@ -65,6 +64,19 @@ def pg_url() -> Iterator[str]:
     if cluster is not None:
         cluster.stop()
     shutil.rmtree(_TMP, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_settings() -> Iterator[None]:
+    """Start each test from the current environment: the Lambda handlers cache their settings per process."""
+    from services.fetcher.settings import get_settings as fetcher_settings
+    from services.grader.settings import get_settings as grader_settings
+
+    for cached in (fetcher_settings, grader_settings):
+        cached.cache_clear()
+    yield
+    for cached in (fetcher_settings, grader_settings):
+        cached.cache_clear()
 
 
 @pytest.fixture(scope="session")

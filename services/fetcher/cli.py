@@ -1,7 +1,8 @@
 """`pickvs fetch-odds`, `fetch-scores`, `fetch-closing` and `quota`: run a stage of ingestion now.
 
-Without PICKVS_ODDS_API_KEY the fetch commands use the simulator of a running `make dev`; with a key, the real API at
-PICKVS_ODDS_API_BASE_URL. Either way the budget guard and the ledger apply exactly as on the schedule.
+With PICKVS_ODDS_API_KEY the fetch commands call the API at PICKVS_ODDS_API_BASE_URL; without one, in dev, the
+simulator of a running `make dev` stack (`pickvs.settings` reads its record). Either way the budget guard and the
+ledger apply exactly as on the schedule.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from pickvs.cli import CliError
+from pickvs.cli import CliError, Subparsers
 
 T = TypeVar("T")
 
@@ -20,40 +21,38 @@ T = TypeVar("T")
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a command's coroutine, turning a missing stack or database into one clear line."""
     from pickvs.db import DatabaseNotConfigured
-    from services.fetcher.jobs import OddsApiNotConfigured
+    from pickvs.sqs import SqsNotConfigured
+    from services.fetcher.resources import OddsApiNotConfigured
 
     try:
         return asyncio.run(coroutine)
-    except (DatabaseNotConfigured, OddsApiNotConfigured) as exc:
+    except (DatabaseNotConfigured, OddsApiNotConfigured, SqsNotConfigured) as exc:
         raise CliError(str(exc)) from None
-    except RuntimeError as exc:
-        if "PICKVS_SQS_ENDPOINT_URL" in str(exc):
-            raise CliError(str(exc)) from None
-        raise
     except OSError as exc:
         raise CliError(f"cannot reach the database or SQS: {exc}") from None
 
 
 def _settings(args: argparse.Namespace) -> Any:
+    from pickvs.settings import load_settings
     from services.fetcher.settings import FetcherSettings
 
-    try:
-        settings = FetcherSettings()
-    except ValueError as exc:
-        raise CliError(f"invalid settings: {exc}") from None
+    settings = load_settings(FetcherSettings)
     if getattr(args, "sport", None):
         settings = settings.model_copy(update={"sports": args.sport})
     return settings
 
 
 def _run_job(job_name: str, args: argparse.Namespace) -> int:
-    from services.fetcher.jobs import JOBS, open_deps
+    from services.fetcher.jobs import JOBS
+    from services.fetcher.report import JobReport
+    from services.fetcher.resources import open_fetcher
+    from services.fetcher.schedules import Job
 
     settings = _settings(args)
 
-    async def run() -> Any:
-        async with open_deps(settings) as deps:
-            return await JOBS[job_name](deps)
+    async def run() -> JobReport:
+        async with open_fetcher(settings) as fetcher:
+            return await JOBS[Job(job_name)](fetcher)
 
     report = _run(run())
     print("\n".join(report.lines()))
@@ -64,19 +63,15 @@ def _run_job(job_name: str, args: argparse.Namespace) -> int:
 
 def _quota(args: argparse.Namespace) -> int:
     from pickvs.db import create_pool, database_url
-    from services.fetcher.jobs import OddsApiNotConfigured, resolve_odds_api
     from services.fetcher.quota import quota_report, render
 
+    # The quota only reads the ledger, which is kept per base URL: no key is needed to read it.
     settings = _settings(args)
-    try:
-        target = resolve_odds_api(settings)
-    except OddsApiNotConfigured as exc:
-        raise CliError(str(exc)) from None
 
     async def run() -> list[str]:
         pool = await create_pool(database_url(settings), min_size=1, max_size=2)
         try:
-            return render(await quota_report(pool, settings=settings, target=target, now=datetime.now(UTC)))
+            return render(await quota_report(pool, settings=settings, now=datetime.now(UTC)))
         finally:
             await pool.close()
 
@@ -84,7 +79,29 @@ def _quota(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def _drain_outbox(args: argparse.Namespace) -> int:
+    from pickvs.db import create_pool, database_url
+    from pickvs.settings import load_settings
+    from pickvs.sqs import open_sqs_client
+    from services.fetcher import outbox
+    from services.fetcher.settings import FetcherSettings
+
+    settings = load_settings(FetcherSettings)
+
+    async def run() -> outbox.DrainResult:
+        pool = await create_pool(database_url(settings), min_size=1, max_size=2)
+        try:
+            async with open_sqs_client(settings) as sqs:
+                return await outbox.drain(pool, sqs, max_attempts=settings.publish_max_attempts)
+        finally:
+            await pool.close()
+
+    result = _run(run())
+    print(result.line())
+    return 1 if result.waiting else 0
+
+
+def register(subparsers: Subparsers) -> None:
     """Add the ingestion commands."""
     for name, job, text in (
         ("fetch-odds", "fetch_odds", "fetch odds now for games starting in the window and publish them"),
@@ -97,3 +114,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     subparsers.add_parser(
         "quota", help="Odds API credits: used, remaining, cost per job, month projection"
     ).set_defaults(handler=_quota)
+    box = subparsers.add_parser("outbox", help="events of paid calls not yet sent to SQS").add_subparsers(
+        dest="outbox_command", required=True
+    )
+    box.add_parser(
+        "drain", help="send every event still waiting in the outbox (exit 1 if some still wait)"
+    ).set_defaults(handler=_drain_outbox)

@@ -1,8 +1,9 @@
-"""The Odds API v4 client: one GET per attempt, retried with jittered backoff only when a retry can help.
+"""The Odds API v4 client: the calls and what they cost, one GET per attempt, and the rule for retrying.
 
-Retried: timeouts, 5xx and the frequency-limit 429. Never retried: a missing or invalid key, exhausted credits, or any
-other 4xx (a malformed request stays malformed). Every attempt is reported to `on_attempt` (the credit ledger) and may
-be vetoed by `before_attempt` (the budget guard), so a retry is checked against the budget like a first call.
+`OddsApiClient.get` makes one attempt and returns it with its usage headers and, if it failed, the classified error;
+the caller (services/fetcher/calls.py) guards, records and retries. Worth retrying (`TransientApiError`): timeouts,
+5xx and the frequency-limit 429. Never retried: a missing or invalid key, exhausted credits, or any other 4xx (a
+malformed request stays malformed), nor a refused connection.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -69,26 +69,21 @@ class ApiCall:
 
 @dataclass(frozen=True)
 class Attempt:
-    """One HTTP attempt as the ledger records it."""
+    """One HTTP attempt: what the ledger records, and the body's text when it succeeded (normalize.py reads it)."""
 
     call: ApiCall
     status_code: int | None
     requests_last: int | None
     requests_used: int | None
     requests_remaining: int | None
-    error: str | None
+    error: OddsApiError | None
     duration_ms: int
+    text: str = ""
 
-
-@dataclass(frozen=True)
-class ApiResponse:
-    """A successful response: the parsed JSON body and the usage headers."""
-
-    body: Any
-    requests_last: int | None
-    requests_used: int | None
-    requests_remaining: int | None
-    attempts: int = 1
+    @property
+    def credits(self) -> int:
+        """Credits the API says this attempt cost (x-requests-last; 0 when it did not say)."""
+        return self.requests_last or 0
 
 
 @dataclass(frozen=True)
@@ -99,7 +94,6 @@ class RetryPolicy:
     max_seconds: float = 30.0
     initial_wait: float = 1.0
     max_wait: float = 8.0
-    timeout_seconds: float = 10.0
 
 
 def _time(moment: datetime) -> str:
@@ -157,85 +151,56 @@ def _header_int(headers: Any, name: str) -> int | None:
         return None
 
 
-BeforeAttempt = Callable[[ApiCall], Awaitable[None]]
-OnAttempt = Callable[[Attempt], Awaitable[None]]
-
-
 @dataclass
 class OddsApiClient:
-    """Talks to one Odds API base URL with one key over a shared aiohttp session."""
+    """Talks to one Odds API base URL with one key over a shared aiohttp session: one GET per `get`, no retries."""
 
     session: aiohttp.ClientSession
     base_url: str
     api_key: str
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    # Tests replace the sleep so backoff is measured without waiting it out.
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    timeout_seconds: float = 10.0
 
-    async def request(
-        self, call: ApiCall, *, before_attempt: BeforeAttempt | None = None, on_attempt: OnAttempt | None = None
-    ) -> ApiResponse:
-        """Make the call, retrying transient failures within the policy's bounds; raise OddsApiError otherwise."""
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.retry.max_attempts) | stop_before_delay(self.retry.max_seconds),
-            wait=wait_exponential_jitter(
-                multiplier=self.retry.initial_wait, max=self.retry.max_wait, jitter=self.retry.initial_wait
-            ),
-            retry=retry_if_exception_type(TransientApiError),
-            sleep=self.sleep,
-            reraise=True,
-        )
-        attempts = 0
-        async for attempt in retrying:
-            with attempt:
-                attempts += 1
-                if before_attempt is not None:
-                    await before_attempt(call)
-                response = await self._attempt(call, on_attempt)
-                return ApiResponse(
-                    response.body, response.requests_last, response.requests_used, response.requests_remaining, attempts
-                )
-        raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
-
-    async def _attempt(self, call: ApiCall, on_attempt: OnAttempt | None) -> ApiResponse:
+    async def get(self, call: ApiCall) -> Attempt:
+        """Make one attempt; a failure is returned in `Attempt.error` (classified for the retry rule), never raised."""
         url = self.base_url.rstrip("/") + call.path
         started = time.monotonic()
         status: int | None = None
         usage: tuple[int | None, int | None, int | None] = (None, None, None)
-        error: str | None = None
+        text = ""
+        error: OddsApiError | None = None
         try:
             async with self.session.get(
                 url,
                 params={**call.params, "apiKey": self.api_key},
-                timeout=aiohttp.ClientTimeout(total=self.retry.timeout_seconds),
+                timeout=aiohttp.ClientTimeout(total=self.timeout_seconds),
             ) as response:
                 status = response.status
-                usage = tuple(_header_int(response.headers, f"x-requests-{n}") for n in ("last", "used", "remaining"))  # type: ignore[assignment]
-                if status == 200:
-                    try:
-                        body = json.loads(await response.text(), parse_float=Decimal)
-                    except ValueError:
-                        raise OddsApiError(
-                            f"{call.path} answered 200 with a body that is not JSON", status=status
-                        ) from None
-                    return ApiResponse(body, *usage)
+                usage = (
+                    _header_int(response.headers, "x-requests-last"),
+                    _header_int(response.headers, "x-requests-used"),
+                    _header_int(response.headers, "x-requests-remaining"),
+                )
                 text = await response.text()
-                raise _error_for(status, text, call)
+            if status != 200:
+                error = _error_for(status, text, call)
         except TimeoutError:
-            error = f"timed out after {self.retry.timeout_seconds:g} s"
-            raise TransientApiError(f"{call.path}: {error}") from None
-        except OddsApiError as exc:
-            error = str(exc)
-            raise
+            error = TransientApiError(f"{call.path}: timed out after {self.timeout_seconds:g} s")
         except aiohttp.ClientError as exc:
             # Not in the retry list (timeouts, 5xx, 429): a refused connection or a bad URL does not heal in seconds.
-            error = f"{type(exc).__name__}: {exc}"
-            raise OddsApiError(f"{call.path}: cannot reach {self.base_url}: {error}") from exc
-        finally:
-            if on_attempt is not None:
-                await on_attempt(
-                    Attempt(call, status, *usage, error=error, duration_ms=int((time.monotonic() - started) * 1000))
-                )
+            error = OddsApiError(f"{call.path}: cannot reach {self.base_url}: {type(exc).__name__}: {exc}")
+        duration_ms = int((time.monotonic() - started) * 1000)
+        return Attempt(call, status, *usage, error=error, duration_ms=duration_ms, text=text)
+
+
+def retrying(policy: RetryPolicy, *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> AsyncRetrying:
+    """Retry transient failures within the policy's bounds: attempts and total time, exponential waits with jitter."""
+    return AsyncRetrying(
+        stop=stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.max_seconds),
+        wait=wait_exponential_jitter(multiplier=policy.initial_wait, max=policy.max_wait, jitter=policy.initial_wait),
+        retry=retry_if_exception_type(TransientApiError),
+        sleep=sleep,
+        reraise=True,
+    )
 
 
 def _error_for(status: int, text: str, call: ApiCall) -> OddsApiError:

@@ -1,19 +1,22 @@
 """The credit ledger and the budget guard.
 
-Every HTTP attempt becomes one `odds_api_call` row, paid or free, successful or not. Before each paid attempt the guard
-takes a transaction-level advisory lock and compares the projected cost with what this calendar month (UTC) has left;
-the lock is held until the attempt is recorded, so two runs at once can never both spend the last credits.
+Every HTTP attempt becomes one `odds_api_call` row, paid or free, successful or not. Paid calls are made inside
+`budget_transaction`, which holds a transaction-level advisory lock; before each paid attempt `check_budget` compares
+the projected cost with what this calendar month (UTC) has left, and the successful attempt is recorded in that same
+transaction, so two runs at once can never both spend the last credits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
 
-from services.fetcher.client import ApiCall, ApiResponse, Attempt, OddsApiClient
+from pickvs.db import Connection
+from services.fetcher.client import ApiCall, Attempt
 
 # Any constant works; every process that guards this database's budget must use the same one.
 BUDGET_LOCK_KEY = 7_271_003
@@ -64,28 +67,27 @@ def next_month_start(now: datetime) -> datetime:
     return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
 
 
-async def month_usage(conn: asyncpg.Connection | asyncpg.Pool, *, base_url: str, now: datetime) -> MonthUsage:
+_MONTH_USAGE_SQL = """
+WITH month AS (
+    SELECT * FROM odds_api_call
+    WHERE called_at >= $2 AND called_at < $3 AND (base_url = $1 OR base_url IS NULL)
+)
+SELECT coalesce(sum(requests_last), 0)::int AS spent,
+       count(*)::int AS calls,
+       count(*) FILTER (WHERE requests_last > 0)::int AS paid_calls,
+       (SELECT requests_used FROM month WHERE requests_used IS NOT NULL
+        ORDER BY called_at DESC, id DESC LIMIT 1) AS api_used,
+       (SELECT requests_remaining FROM month WHERE requests_remaining IS NOT NULL
+        ORDER BY called_at DESC, id DESC LIMIT 1) AS api_remaining
+FROM month
+"""
+
+
+async def month_usage(conn: Connection | asyncpg.Pool, *, base_url: str, now: datetime) -> MonthUsage:
     """Sum this calendar month's ledger rows for one API (rows with no base URL count too, to stay on the safe side)."""
-    start, end = month_start(now), next_month_start(now)
-    row = await conn.fetchrow(
-        """
-        WITH month AS (
-            SELECT * FROM odds_api_call
-            WHERE called_at >= $2 AND called_at < $3 AND (base_url = $1 OR base_url IS NULL)
-        )
-        SELECT coalesce(sum(requests_last), 0)::int AS spent,
-               count(*)::int AS calls,
-               count(*) FILTER (WHERE requests_last > 0)::int AS paid_calls,
-               (SELECT requests_used FROM month WHERE requests_used IS NOT NULL
-                ORDER BY called_at DESC, id DESC LIMIT 1) AS api_used,
-               (SELECT requests_remaining FROM month WHERE requests_remaining IS NOT NULL
-                ORDER BY called_at DESC, id DESC LIMIT 1) AS api_remaining
-        FROM month
-        """,
-        base_url,
-        start,
-        end,
-    )
+    start = month_start(now)
+    row = await conn.fetchrow(_MONTH_USAGE_SQL, base_url, start, next_month_start(start))
+    assert row is not None  # an aggregate always returns its one row
     return MonthUsage(start, row["spent"], row["api_used"], row["api_remaining"], row["calls"], row["paid_calls"])
 
 
@@ -105,50 +107,57 @@ def refusal(call: ApiCall, usage: MonthUsage, budget: Budget) -> str | None:
     return None
 
 
-@dataclass
-class CreditLedger:
-    """Records every attempt of one job and guards its paid calls against the monthly budget."""
+_RECORD_SQL = """
+INSERT INTO odds_api_call (called_at, job, endpoint, sport_key, params, status_code, requests_last,
+                           requests_used, requests_remaining, error, duration_ms, base_url)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+RETURNING id
+"""
 
-    pool: asyncpg.Pool
-    job: str
-    base_url: str
-    budget: Budget
-    clock: Callable[[], datetime]
+# Enough of a body to see what went wrong, bounded so a runaway response cannot bloat the ledger.
+RAW_BODY_LIMIT = 64 * 1024
 
-    async def record(self, attempt: Attempt) -> None:
-        """Write one attempt to the ledger (autocommitted at once, so a crash later never hides spent credits)."""
-        await self.pool.execute(
-            """
-            INSERT INTO odds_api_call (called_at, job, endpoint, sport_key, params, status_code, requests_last,
-                                       requests_used, requests_remaining, error, duration_ms, base_url)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-            """,
-            self.clock(),
-            self.job,
-            attempt.call.endpoint,
-            attempt.call.sport_key,
-            attempt.call.params,
-            attempt.status_code,
-            attempt.requests_last,
-            attempt.requests_used,
-            attempt.requests_remaining,
-            attempt.error,
-            attempt.duration_ms,
-            self.base_url,
-        )
+_MARK_UNREADABLE_SQL = "UPDATE odds_api_call SET error = $2, raw_body = $3 WHERE id = $1"
 
-    async def call(self, client: OddsApiClient, call: ApiCall) -> ApiResponse:
-        """Make a call through the ledger; a paid one only while the budget lock is held and the budget allows it."""
-        if call.projected_cost == 0:
-            return await client.request(call, on_attempt=self.record)
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", BUDGET_LOCK_KEY)
 
-            async def check(call: ApiCall) -> None:
-                # Read committed: each check sees every row recorded so far, ours and other runs'.
-                usage = await month_usage(conn, base_url=self.base_url, now=self.clock())
-                reason = refusal(call, usage, self.budget)
-                if reason is not None:
-                    raise BudgetExceeded(reason)
+async def record_attempt(
+    conn: Connection | asyncpg.Pool, attempt: Attempt, *, job: str, base_url: str, at: datetime
+) -> int:
+    """Write one attempt to the ledger and return its id (on a pool: autocommitted, so nothing later hides its cost)."""
+    call_id = await conn.fetchval(
+        _RECORD_SQL,
+        at,
+        job,
+        attempt.call.endpoint,
+        attempt.call.sport_key,
+        attempt.call.params,
+        attempt.status_code,
+        attempt.requests_last,
+        attempt.requests_used,
+        attempt.requests_remaining,
+        str(attempt.error) if attempt.error else None,
+        attempt.duration_ms,
+        base_url,
+    )
+    return int(call_id)
 
-            return await client.request(call, before_attempt=check, on_attempt=self.record)
+
+async def mark_unreadable(conn: Connection | asyncpg.Pool, call_id: int, *, error: str, body: str) -> None:
+    """Keep the error and the (bounded) body of a 200 response that could not be read, on its ledger row."""
+    await conn.execute(_MARK_UNREADABLE_SQL, call_id, error, body[:RAW_BODY_LIMIT])
+
+
+@asynccontextmanager
+async def budget_transaction(pool: asyncpg.Pool) -> AsyncIterator[Connection]:
+    """Hold the budget lock in a transaction: paid calls made inside it, and their ledger rows, are serialized."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", BUDGET_LOCK_KEY)
+        yield conn
+
+
+async def check_budget(conn: Connection, call: ApiCall, *, base_url: str, budget: Budget, now: datetime) -> None:
+    """Raise BudgetExceeded when the call's projected cost does not fit what this month has left."""
+    # Read committed: each check sees every row recorded so far, ours and other runs'.
+    reason = refusal(call, await month_usage(conn, base_url=base_url, now=now), budget)
+    if reason is not None:
+        raise BudgetExceeded(reason)

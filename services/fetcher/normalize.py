@@ -7,6 +7,7 @@ named in `problems`, so one odd bookmaker never costs the whole snapshot.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import ValidationError
 
 from contracts.events import BookmakerOdds, GameInfo, GameOddsEvent, GameResultEvent, MarketQuote, OutcomePrice
-from contracts.markets import Market, Selection, market_has_point
+from contracts.markets import GameStatus, Market, Selection, market_has_point
 
 T = TypeVar("T")
 
@@ -42,6 +43,14 @@ class ScoreLine:
     home_score: int | None
     away_score: int | None
     last_update: datetime | None
+
+
+def parse_json(text: str) -> Any:
+    """Parse a response body with fractions as exact Decimals (a point of -6.5 never passes through a float)."""
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except ValueError:
+        raise NormalizationError(f"the body is not JSON: {text[:80]!r}") from None
 
 
 def parse_time(value: Any) -> datetime:
@@ -223,7 +232,7 @@ def final_result(line: ScoreLine) -> GameResultEvent:
         raise ValueError(f"game {line.game.external_id} is not completed")
     return GameResultEvent(
         game=line.game,
-        outcome="final",
+        outcome=GameStatus.FINAL,
         home_score=line.home_score,
         away_score=line.away_score,
         last_update=line.last_update,
@@ -232,4 +241,4 @@ def final_result(line: ScoreLine) -> GameResultEvent:
 
 def void_result(game: GameInfo, *, reason: str) -> GameResultEvent:
     """Build the void event of a game that will not be completed (postponed or cancelled)."""
-    return GameResultEvent(game=game, outcome="void", reason=reason[:200])
+    return GameResultEvent(game=game, outcome=GameStatus.VOID, reason=reason[:200])

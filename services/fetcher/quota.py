@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from services.fetcher.client import SCORES_COST
-from services.fetcher.jobs import FETCH_SCORES, OddsApiTarget
-from services.fetcher.ledger import MonthUsage, month_usage, next_month_start
-from services.fetcher.schedules import SCHEDULES, Cron, Schedule
+from services.fetcher.ledger import Budget, MonthUsage, month_usage, next_month_start
+from services.fetcher.resources import budget as monthly_budget
+from services.fetcher.schedules import SCHEDULES, Job, Schedule
 from services.fetcher.settings import FetcherSettings
 
 _DAYS_30 = timedelta(days=30)
@@ -39,7 +39,8 @@ class JobCost:
 class QuotaReport:
     """Everything `pickvs quota` prints."""
 
-    target: OddsApiTarget
+    base_url: str
+    budget: Budget
     now: datetime
     usage: MonthUsage
     costs: list[JobCost]
@@ -49,7 +50,7 @@ class QuotaReport:
 
     @property
     def remaining(self) -> int:
-        return max(self.target.budget.spendable - self.usage.effective_spent, 0)
+        return max(self.budget.spendable - self.usage.effective_spent, 0)
 
     @property
     def projected(self) -> int:
@@ -57,33 +58,38 @@ class QuotaReport:
         return self.usage.effective_spent + sum(c.left_this_month for c in self.costs if c.enabled)
 
 
-async def quota_report(
-    pool: asyncpg.Pool, *, settings: FetcherSettings, target: OddsApiTarget, now: datetime
-) -> QuotaReport:
-    """Gather the month's usage and each schedule's cost."""
-    usage = await month_usage(pool, base_url=target.base_url, now=now)
+async def quota_report(pool: asyncpg.Pool, *, settings: FetcherSettings, now: datetime) -> QuotaReport:
+    """Gather the month's usage of the configured API (no key needed: the ledger is kept per base URL) and each
+    schedule's cost."""
+    usage = await month_usage(pool, base_url=settings.odds_api_base_url, now=now)
     month_end = next_month_start(now)
-    costs = []
+    costs: list[JobCost] = []
     for schedule in SCHEDULES:
-        per_sport = SCORES_COST if schedule.job == FETCH_SCORES else settings.odds_call_cost
-        cron = Cron.parse(schedule.expression)
+        per_sport = SCORES_COST if schedule.job is Job.FETCH_SCORES else settings.odds_call_cost
         costs.append(
             JobCost(
                 schedule,
                 schedule.enabled(settings),
                 per_sport * len(settings.sports),
-                runs_left=len(cron.firings_between(now, month_end)),
-                runs_in_30_days=len(cron.firings_between(usage.month_start, usage.month_start + _DAYS_30)),
+                runs_left=schedule.firings_between(now, month_end),
+                runs_in_30_days=schedule.firings_between(usage.month_start, usage.month_start + _DAYS_30),
             )
         )
     return QuotaReport(
-        target, now, usage, costs, list(settings.sports), len(settings.odds_markets), len(settings.odds_regions)
+        settings.odds_api_base_url,
+        monthly_budget(settings),
+        now,
+        usage,
+        costs,
+        list(settings.sports),
+        len(settings.odds_markets),
+        len(settings.odds_regions),
     )
 
 
 def render(report: QuotaReport) -> list[str]:
     """Format the report for a terminal."""
-    budget, usage = report.target.budget, report.usage
+    budget, usage = report.budget, report.usage
     month = f"{usage.month_start:%B %Y}"
     api = (
         f"the API reports {usage.api_used} used, {usage.api_remaining} remaining"
@@ -91,7 +97,7 @@ def render(report: QuotaReport) -> list[str]:
         else "no response from the API yet this month"
     )
     lines = [
-        f"Odds API credits for {month} (UTC) at {report.target.base_url} ({report.target.source})",
+        f"Odds API credits for {month} (UTC) at {report.base_url}",
         f"  used       {usage.effective_spent:5d}  (ledger: {usage.spent} credits in {usage.calls} calls, "
         f"{usage.paid_calls} paid; {api})",
         f"  remaining  {report.remaining:5d}  (budget {budget.monthly} - reserve {budget.reserve} - used "
@@ -102,7 +108,7 @@ def render(report: QuotaReport) -> list[str]:
     for cost in report.costs:
         why = (
             "daysFrom look-back; 0 when no game awaits a result"
-            if cost.schedule.job == FETCH_SCORES
+            if cost.schedule.job is Job.FETCH_SCORES
             else f"{report.markets} markets x {report.regions} region{'s' if report.regions != 1 else ''}; "
             "0 when no game starts in the window"
         )

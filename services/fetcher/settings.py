@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from contracts.markets import Market
-from pickvs.settings import BaseAppSettings
+from pickvs.settings import BaseAppSettings, load_settings, production_because
 
 CommaList = Annotated[list[str], NoDecode]
 
@@ -58,9 +58,9 @@ class FetcherSettings(BaseAppSettings):
             raise ValueError("PICKVS_SPORTS, PICKVS_ODDS_REGIONS and PICKVS_ODDS_MARKETS must not be empty")
         if self.odds_budget_reserve > self.odds_monthly_budget:
             raise ValueError("PICKVS_ODDS_BUDGET_RESERVE cannot exceed PICKVS_ODDS_MONTHLY_BUDGET")
-        if self.env == "prod" and not self.odds_api_key:
+        if self.production and not self.odds_api_key:
             raise ValueError(
-                "PICKVS_ODDS_API_KEY is required when PICKVS_ENV=prod (production never uses the simulator)"
+                f"PICKVS_ODDS_API_KEY is required {production_because()} (production never uses the simulator)"
             )
         return self
 
@@ -73,4 +73,4 @@ class FetcherSettings(BaseAppSettings):
 @lru_cache
 def get_settings() -> FetcherSettings:
     """The process-wide settings, read once from the environment."""
-    return FetcherSettings()
+    return load_settings(FetcherSettings)

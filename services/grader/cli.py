@@ -8,21 +8,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import aioboto3
 import asyncpg
 
-from pickvs.cli import CliError
+from pickvs.cli import CliError, Subparsers
 from pickvs.db import DatabaseNotConfigured, create_pool, database_url
 from pickvs.queues import dlq_name
 from pickvs.runner import EventSourceRunner
-from pickvs.sqs import client_kwargs
+from pickvs.sqs import SqsNotConfigured, open_sqs_client
 from services.grader.dlq import (
     check_game_odds,
     list_dead_letters,
     redrive,
     result_checker,
 )
-from services.grader.ingest_handler import process_records
 from services.grader.recompute import Totals, TotalsDifference, recompute_totals
 from services.grader.settings import GraderSettings
 
@@ -43,11 +41,10 @@ async def _pool(settings: GraderSettings) -> AsyncIterator[asyncpg.Pool]:
 @asynccontextmanager
 async def _sqs(settings: GraderSettings) -> AsyncIterator[Any]:
     try:
-        kwargs = client_kwargs(settings)
-    except RuntimeError as exc:
+        async with open_sqs_client(settings) as client:
+            yield client
+    except SqsNotConfigured as exc:
         raise CliError(str(exc)) from exc
-    async with aioboto3.Session().client("sqs", **kwargs) as client:
-        yield client
 
 
 def _format_totals(t: Totals) -> str:
@@ -117,6 +114,9 @@ async def _redrive(settings: GraderSettings, queue: str) -> int:
 
 
 async def _ingest_waiting(settings: GraderSettings, max_batches: int) -> tuple[int, int]:
+    # The handler module reads the Lambda's settings at import; a command imports it only when it runs.
+    from services.grader.ingest_handler import process_records
+
     async with _pool(settings) as pool, _sqs(settings) as client:
 
         async def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -148,7 +148,8 @@ def _run_dlq(args: argparse.Namespace) -> int:
     return asyncio.run((_list if args.dlq_command == "list" else _redrive)(settings, queue))
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subparsers) -> None:
+    """Add the consumers' commands."""
     ingest = subparsers.add_parser("ingest", help="apply the waiting game events (odds) to the database once")
     ingest.add_argument("--max-batches", type=int, default=100)
     ingest.set_defaults(handler=_run_ingest)

@@ -60,7 +60,7 @@ def summarize(body: str) -> str:
         return f"JSON {type(data).__name__}: {body[:60]}"
     if "event_type" not in data:
         return f"not an event: {body[:60]}"
-    game = data.get("game") if isinstance(data.get("game"), dict) else {}
+    game = data["game"] if isinstance(data.get("game"), dict) else {}
     parts = [str(data.get("event_type", "?")), str(game.get("external_id", "?"))]
     if data.get("event_type") == "game_result":
         parts.append(str(data.get("outcome", "?")))
@@ -110,7 +110,8 @@ async def _receive(client: Any, url: str) -> list[dict[str, Any]]:
         AttributeNames=["All"],
         MessageAttributeNames=["All"],
     )
-    return response.get("Messages", [])
+    messages: list[dict[str, Any]] = response.get("Messages", [])
+    return messages
 
 
 async def _depth(client: Any, url: str) -> int:

@@ -10,14 +10,16 @@ rescheduled `commence_time` into the game. Rows are written set-based, one state
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import asyncpg
 
-from contracts.events import GameOddsEvent
+from contracts.events import EventAction, GameOddsEvent
 from contracts.markets import MARKET_SELECTIONS, Market, SnapshotKind
 from contracts.odds_math import BookQuote, consensus_quote
-from pickvs.db import transaction
+from pickvs.db import Connection, transaction
+from services.grader.games import bump_data_version, upsert_game
 
 CONSUMER = "ingest"
 
@@ -27,7 +29,7 @@ class IngestResult:
     """What one event did: `duplicate` (seen before), `applied`, or `stale` (older than what is stored)."""
 
     game_id: int | None
-    action: str
+    action: EventAction
     current_replaced: bool = False
     closing_replaced: bool = False
 
@@ -39,7 +41,7 @@ class _Rows:
     selection: list[str]
     price: list[int]
     point: list[Decimal | None]
-    last_update: list
+    last_update: list[datetime]
 
 
 def _odds_rows(event: GameOddsEvent) -> _Rows:
@@ -60,7 +62,7 @@ def consensus_rows(
     event: GameOddsEvent, *, reference_bookmaker: str
 ) -> list[tuple[str, str, int, Decimal | None, str, int]]:
     """Return (market, selection, price, point, bookmaker, bookmaker_count) of the consensus line of each market."""
-    out = []
+    out: list[tuple[str, str, int, Decimal | None, str, int]] = []
     for market in Market:
         quotes = [
             BookQuote(
@@ -90,57 +92,104 @@ def consensus_rows(
     return out
 
 
+_CLAIM_EVENT_SQL = """
+INSERT INTO processed_event (event_id, event_type, consumer) VALUES ($1, $2, $3)
+ON CONFLICT (event_id) DO NOTHING
+RETURNING event_id
+"""
+
+# The row lock serializes every event of this game, so the comparisons that follow cannot race.
+_LOCK_GAME_SQL = """
+SELECT id, odds_fetched_at,
+       (SELECT max(fetched_at) FROM odds o WHERE o.game_id = game.id AND o.snapshot_kind = 'closing')
+           AS closing_fetched_at
+FROM game WHERE external_id = $1
+FOR UPDATE
+"""
+
+# Never touches status, scores or void_reason: a final or void game stays so.
+_MOVE_GAME_SQL = """
+UPDATE game
+SET sport_title = $2, home_team = $3, away_team = $4, commence_time = $5, odds_fetched_at = $6, updated_at = now()
+WHERE id = $1
+"""
+
+_DELETE_ODDS_SQL = "DELETE FROM odds WHERE game_id = $1 AND snapshot_kind = ANY($2::text[])"
+_DELETE_LINES_SQL = "DELETE FROM market_line WHERE game_id = $1 AND snapshot_kind = ANY($2::text[])"
+
+_INSERT_ODDS_SQL = """
+INSERT INTO odds (game_id, snapshot_kind, bookmaker, market, selection, price, point, last_update, fetched_at)
+SELECT $1, k.kind, r.bookmaker, r.market, r.selection, r.price, r.point, r.last_update, $2
+FROM unnest($3::text[]) AS k(kind)
+CROSS JOIN unnest($4::text[], $5::text[], $6::text[], $7::int[], $8::numeric[], $9::timestamptz[])
+    AS r(bookmaker, market, selection, price, point, last_update)
+"""
+
+_INSERT_LINES_SQL = """
+INSERT INTO market_line (game_id, snapshot_kind, market, selection, price, point, bookmaker, bookmaker_count,
+                         fetched_at)
+SELECT $1, k.kind, l.market, l.selection, l.price, l.point, l.bookmaker, l.bookmaker_count, $2
+FROM unnest($3::text[]) AS k(kind)
+CROSS JOIN unnest($4::text[], $5::text[], $6::int[], $7::numeric[], $8::text[], $9::int[])
+    AS l(market, selection, price, point, bookmaker, bookmaker_count)
+"""
+
+
+def _snapshot_kinds(event: GameOddsEvent, stored: asyncpg.Record) -> list[SnapshotKind]:
+    """Which stored snapshots this event replaces: `current` if it is newer, `closing` if it is a later pre-tip one."""
+    newer = stored["odds_fetched_at"] is None or event.fetched_at > stored["odds_fetched_at"]
+    # A snapshot without prices tells nothing about the close; only one taken before tip-off can be the close.
+    becomes_closing = (
+        bool(event.bookmakers)
+        and event.fetched_at < event.game.commence_time
+        and (stored["closing_fetched_at"] is None or event.fetched_at > stored["closing_fetched_at"])
+    )
+    return [SnapshotKind.CURRENT] * newer + [SnapshotKind.CLOSING] * becomes_closing
+
+
+async def _replace_snapshots(
+    conn: Connection, game_id: int, event: GameOddsEvent, kinds: list[str], *, reference_bookmaker: str
+) -> None:
+    """Replace the game's odds and consensus lines of the given snapshot kinds with the event's, set-based."""
+    await conn.execute(_DELETE_ODDS_SQL, game_id, kinds)
+    await conn.execute(_DELETE_LINES_SQL, game_id, kinds)
+    rows = _odds_rows(event)
+    await conn.execute(
+        _INSERT_ODDS_SQL,
+        game_id,
+        event.fetched_at,
+        kinds,
+        rows.bookmaker,
+        rows.market,
+        rows.selection,
+        rows.price,
+        rows.point,
+        rows.last_update,
+    )
+    lines = consensus_rows(event, reference_bookmaker=reference_bookmaker)
+    columns = [list(column) for column in zip(*lines, strict=True)] if lines else [[] for _ in range(6)]
+    await conn.execute(_INSERT_LINES_SQL, game_id, event.fetched_at, kinds, *columns)
+
+
 async def ingest_game_odds(
     pool: asyncpg.Pool, event: GameOddsEvent, *, reference_bookmaker: str = "draftkings"
 ) -> IngestResult:
     """Upsert the event's game and, where the snapshot is newer, its odds and consensus lines; once per event id."""
     game = event.game
     async with transaction(pool) as conn:
-        claimed = await conn.fetchval(
-            "INSERT INTO processed_event (event_id, event_type, consumer) VALUES ($1, $2, $3) "
-            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-            event.event_id,
-            event.event_type,
-            CONSUMER,
-        )
-        if claimed is None:
-            return IngestResult(None, "duplicate")
-        await conn.execute(
-            "INSERT INTO game (external_id, sport_key, sport_title, home_team, away_team, commence_time) "
-            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (external_id) DO NOTHING",
-            game.external_id,
-            game.sport_key,
-            game.sport_title,
-            game.home_team,
-            game.away_team,
-            game.commence_time,
-        )
-        # The row lock serializes every event of this game, so the comparisons below cannot race.
-        stored = await conn.fetchrow(
-            """
-            SELECT id, odds_fetched_at,
-                   (SELECT max(fetched_at) FROM odds o WHERE o.game_id = game.id AND o.snapshot_kind = 'closing')
-                       AS closing_fetched_at
-            FROM game WHERE external_id = $1 FOR UPDATE
-            """,
-            game.external_id,
-        )
-        game_id = stored["id"]
-        newer = stored["odds_fetched_at"] is None or event.fetched_at > stored["odds_fetched_at"]
-        # A snapshot without prices tells nothing about the close; only one taken before tip-off can be the close.
-        becomes_closing = (
-            bool(event.bookmakers)
-            and event.fetched_at < game.commence_time
-            and (stored["closing_fetched_at"] is None or event.fetched_at > stored["closing_fetched_at"])
-        )
-        kinds = [SnapshotKind.CURRENT] * newer + [SnapshotKind.CLOSING] * becomes_closing
+        if await conn.fetchval(_CLAIM_EVENT_SQL, event.event_id, event.event_type, CONSUMER) is None:
+            return IngestResult(None, EventAction.DUPLICATE)
+        await upsert_game(conn, game)
+        stored = await conn.fetchrow(_LOCK_GAME_SQL, game.external_id)
+        assert stored is not None  # upserted just above
+        game_id: int = stored["id"]
+        kinds = _snapshot_kinds(event, stored)
         if not kinds:
-            return IngestResult(game_id, "stale")
+            return IngestResult(game_id, EventAction.STALE)
+        newer = SnapshotKind.CURRENT in kinds
         if newer:
-            # Never touches status, scores or void_reason: a final or void game stays so.
             await conn.execute(
-                "UPDATE game SET sport_title = $2, home_team = $3, away_team = $4, commence_time = $5, "
-                "odds_fetched_at = $6, updated_at = now() WHERE id = $1",
+                _MOVE_GAME_SQL,
                 game_id,
                 game.sport_title,
                 game.home_team,
@@ -148,48 +197,10 @@ async def ingest_game_odds(
                 game.commence_time,
                 event.fetched_at,
             )
-        kind_names = [str(kind) for kind in kinds]
-        await conn.execute(
-            "DELETE FROM odds WHERE game_id = $1 AND snapshot_kind = ANY($2::text[])", game_id, kind_names
+        await _replace_snapshots(
+            conn, game_id, event, [str(kind) for kind in kinds], reference_bookmaker=reference_bookmaker
         )
-        await conn.execute(
-            "DELETE FROM market_line WHERE game_id = $1 AND snapshot_kind = ANY($2::text[])", game_id, kind_names
+        await bump_data_version(conn, "board")
+        return IngestResult(
+            game_id, EventAction.APPLIED, current_replaced=newer, closing_replaced=SnapshotKind.CLOSING in kinds
         )
-        rows = _odds_rows(event)
-        await conn.execute(
-            """
-            INSERT INTO odds (game_id, snapshot_kind, bookmaker, market, selection, price, point, last_update,
-                              fetched_at)
-            SELECT $1, k.kind, r.bookmaker, r.market, r.selection, r.price, r.point, r.last_update, $2
-            FROM unnest($3::text[]) AS k(kind)
-            CROSS JOIN unnest($4::text[], $5::text[], $6::text[], $7::int[], $8::numeric[], $9::timestamptz[])
-                AS r(bookmaker, market, selection, price, point, last_update)
-            """,
-            game_id,
-            event.fetched_at,
-            kind_names,
-            rows.bookmaker,
-            rows.market,
-            rows.selection,
-            rows.price,
-            rows.point,
-            rows.last_update,
-        )
-        lines = consensus_rows(event, reference_bookmaker=reference_bookmaker)
-        columns = [list(column) for column in zip(*lines, strict=True)] if lines else [[] for _ in range(6)]
-        await conn.execute(
-            """
-            INSERT INTO market_line (game_id, snapshot_kind, market, selection, price, point, bookmaker,
-                                     bookmaker_count, fetched_at)
-            SELECT $1, k.kind, l.market, l.selection, l.price, l.point, l.bookmaker, l.bookmaker_count, $2
-            FROM unnest($3::text[]) AS k(kind)
-            CROSS JOIN unnest($4::text[], $5::text[], $6::int[], $7::numeric[], $8::text[], $9::int[])
-                AS l(market, selection, price, point, bookmaker, bookmaker_count)
-            """,
-            game_id,
-            event.fetched_at,
-            kind_names,
-            *columns,
-        )
-        await conn.execute("UPDATE data_version SET version = version + 1, bumped_at = now() WHERE scope = 'board'")
-        return IngestResult(game_id, "applied", current_replaced=newer, closing_replaced=becomes_closing)

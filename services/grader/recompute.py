@@ -12,6 +12,7 @@ from decimal import Decimal
 import asyncpg
 
 from pickvs.db import transaction
+from services.grader.games import bump_data_version
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,7 @@ async def recompute_totals(pool: asyncpg.Pool, *, fix: bool = True) -> list[Tota
         await conn.execute("LOCK TABLE pick IN SHARE MODE")
         rows = await conn.fetch(_RECOMPUTE_SQL, fix)
         if rows and fix:
-            await conn.execute(
-                "UPDATE data_version SET version = version + 1, bumped_at = now() WHERE scope = 'leaderboard'"
-            )
+            await bump_data_version(conn, "leaderboard")
     return [
         TotalsDifference(
             user_id=r["id"],

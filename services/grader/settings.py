@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pickvs.settings import BaseAppSettings
+from pickvs.settings import BaseAppSettings, load_settings
 
 
 class GraderSettings(BaseAppSettings):
@@ -17,4 +17,4 @@ class GraderSettings(BaseAppSettings):
 @lru_cache
 def get_settings() -> GraderSettings:
     """The process-wide settings, read once from the environment."""
-    return GraderSettings()
+    return load_settings(GraderSettings)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
 
 import asyncpg
 
-from contracts.events import GameResultEvent
-from pickvs.db import transaction
+from contracts.events import EventAction, GameResultEvent
+from contracts.markets import GameStatus
+from pickvs.db import Connection, transaction
+from services.grader.games import bump_data_version, upsert_game
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +26,13 @@ CONSUMER = "grader"
 _ATTEMPTS = 3
 _WORK_MEM = "128MB"
 
-Action = Literal["applied", "duplicate", "stale"]
-
 
 @dataclass(frozen=True)
 class SettlementResult:
     """What one result event did: applied (graded or re-graded the game), duplicate or stale (no effect)."""
 
     game_id: int
-    action: Action
+    action: EventAction
     picks_written: int = 0
     picks_regraded: int = 0
     users_updated: int = 0
@@ -42,18 +41,14 @@ class SettlementResult:
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
-def result_order_key(*, last_update: datetime | None, outcome: str, event_id: str) -> tuple[bool, datetime, bool, str]:
+def result_order_key(
+    *, last_update: datetime | None, outcome: GameStatus, event_id: str
+) -> tuple[bool, datetime, bool, str]:
     """Rank a game's result events: the game ends up holding the greatest, whatever the delivery order."""
     # A result without the source's timestamp cannot claim to be newer than one with it; at the same timestamp a
     # final score outranks a void (it says more); the event id only breaks exact ties so the order is total.
-    return (last_update is not None, last_update or _EPOCH, outcome == "final", event_id)
+    return (last_update is not None, last_update or _EPOCH, outcome is GameStatus.FINAL, event_id)
 
-
-_UPSERT_GAME_SQL = """
-INSERT INTO game (external_id, sport_key, sport_title, home_team, away_team, commence_time)
-VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (external_id) DO NOTHING
-"""
 
 _LOCK_GAME_SQL = """
 SELECT id, status, home_score, away_score, last_update, result_event_id
@@ -188,27 +183,30 @@ SET status = $2::text,
 WHERE id = $1
 """
 
-_BUMP_LEADERBOARD_SQL = "UPDATE data_version SET version = version + 1, bumped_at = $1 WHERE scope = 'leaderboard'"
+
+_KEEP_NEWEST_UPDATE_SQL = "UPDATE game SET last_update = greatest(last_update, $2) WHERE id = $1"
 
 
 def _score(home: int | None, away: int | None) -> str:
     return f"{home}-{away}"
 
 
-def _regrade_reason(*, held_status: str, held_home: int | None, held_away: int | None, event: GameResultEvent) -> str:
+def _regrade_reason(
+    *, held_status: GameStatus, held_home: int | None, held_away: int | None, event: GameResultEvent
+) -> str:
     """Say in words why a game's picks are graded again (stored on every pick_regrade row)."""
-    if event.outcome == "void":
+    if event.outcome is GameStatus.VOID:
         return f"game void: {event.reason or 'no reason given'}"
     new = _score(event.home_score, event.away_score)
-    if held_status == "final":
+    if held_status is GameStatus.FINAL:
         return f"score corrected from {_score(held_home, held_away)} to {new}"
-    if held_status == "void":
+    if held_status is GameStatus.VOID:
         return f"final score {new} reported after the game was void"
     return f"final score {new}"
 
 
 async def _settle(
-    conn: asyncpg.Connection, *, game_id: int, event: GameResultEvent, now: datetime, reason: str, pending_only: bool
+    conn: Connection, *, game_id: int, event: GameResultEvent, now: datetime, reason: str, pending_only: bool
 ) -> tuple[int, int, int]:
     # A big game's picks are matched to their grading by a hash join: past the default 4 MB it spills into batches and
     # hands the rows to the UPDATE in hash order, scattering the writes (a 1,000,000-pick correction ran 1.4x slower,
@@ -217,7 +215,7 @@ async def _settle(
     row = await conn.fetchrow(
         _SETTLE_SQL,
         game_id,
-        event.outcome == "void",
+        event.outcome is GameStatus.VOID,
         event.home_score,
         event.away_score,
         now,
@@ -229,51 +227,40 @@ async def _settle(
     return row["written"], row["regraded"], row["users"]
 
 
-async def apply_result_in(conn: asyncpg.Connection, event: GameResultEvent, *, now: datetime) -> SettlementResult:
+async def apply_result_in(conn: Connection, event: GameResultEvent, *, now: datetime) -> SettlementResult:
     """Apply one result event inside the caller's transaction (the DLQ check uses it to dry-run a message)."""
-    game = event.game
-    await conn.execute(
-        _UPSERT_GAME_SQL,
-        game.external_id,
-        game.sport_key,
-        game.sport_title,
-        game.home_team,
-        game.away_team,
-        game.commence_time,
-    )
+    await upsert_game(conn, event.game)
     # Every event for this game waits here for the one before it: the decision below reads a settled state.
-    held = await conn.fetchrow(_LOCK_GAME_SQL, game.external_id)
-    assert held is not None
+    held = await conn.fetchrow(_LOCK_GAME_SQL, event.game.external_id)
+    assert held is not None  # upserted just above
     game_id = held["id"]
+    held_status = GameStatus(held["status"])
     await conn.execute(_RECORD_EVENT_SQL, event.event_id, CONSUMER, now)
 
     if held["result_event_id"] == event.event_id:
         # The result the game already holds (a redelivery, or the source re-reporting the same score later). Keep its
         # newest timestamp so an older different result can never overtake it, and grade only picks still pending.
-        await conn.execute(
-            "UPDATE game SET last_update = greatest(last_update, $2) WHERE id = $1", game_id, event.last_update
-        )
+        await conn.execute(_KEEP_NEWEST_UPDATE_SQL, game_id, event.last_update)
         written, _, users = await _settle(
             conn, game_id=game_id, event=event, now=now, reason="late pick graded", pending_only=True
         )
         if written:
-            await conn.execute(_BUMP_LEADERBOARD_SQL, now)
-        return SettlementResult(game_id, "duplicate", picks_written=written, users_updated=users)
+            await bump_data_version(conn, "leaderboard", at=now)
+        return SettlementResult(game_id, EventAction.DUPLICATE, picks_written=written, users_updated=users)
 
-    holds_result = held["status"] in ("final", "void")
-    if holds_result:
+    if held_status in (GameStatus.FINAL, GameStatus.VOID):
         held_key = result_order_key(
             last_update=held["last_update"],
-            outcome=held["status"],
+            outcome=held_status,
             event_id=held["result_event_id"] or "",
         )
         event_key = result_order_key(last_update=event.last_update, outcome=event.outcome, event_id=event.event_id)
         if event_key < held_key:
             log.info("grader: %s for game %s is older than the result it holds; ignored", event.event_id, game_id)
-            return SettlementResult(game_id, "stale")
+            return SettlementResult(game_id, EventAction.STALE)
 
     reason = _regrade_reason(
-        held_status=held["status"], held_home=held["home_score"], held_away=held["away_score"], event=event
+        held_status=held_status, held_home=held["home_score"], held_away=held["away_score"], event=event
     )
     await conn.execute(
         _APPLY_GAME_SQL,
@@ -289,8 +276,10 @@ async def apply_result_in(conn: asyncpg.Connection, event: GameResultEvent, *, n
     written, regraded, users = await _settle(
         conn, game_id=game_id, event=event, now=now, reason=reason, pending_only=False
     )
-    await conn.execute(_BUMP_LEADERBOARD_SQL, now)
-    return SettlementResult(game_id, "applied", picks_written=written, picks_regraded=regraded, users_updated=users)
+    await bump_data_version(conn, "leaderboard", at=now)
+    return SettlementResult(
+        game_id, EventAction.APPLIED, picks_written=written, picks_regraded=regraded, users_updated=users
+    )
 
 
 async def apply_result(pool: asyncpg.Pool, event: GameResultEvent, *, now: datetime | None = None) -> SettlementResult:

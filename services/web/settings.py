@@ -6,12 +6,17 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
-from pickvs.settings import PROJECT_ROOT, BaseAppSettings, refuse_default_secret
+from pickvs.settings import PROJECT_ROOT, BaseAppSettings, load_settings, production_because, refuse_default_secret
 
 DEV_JWT_SECRET = "dev-only-secret-change-me"
+# HS256 keys shorter than the hash (32 bytes) can be brute-forced offline from one token (RFC 7518 section 3.2).
+JWT_SECRET_MIN_BYTES = 32
+DEV_CORS_ORIGINS = ["http://localhost:5173", "http://127.0.0.1:5173"]
+_LAPTOP_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 
 
 class WebSettings(BaseAppSettings):
@@ -19,7 +24,7 @@ class WebSettings(BaseAppSettings):
 
     jwt_secret: str = DEV_JWT_SECRET
     jwt_ttl_minutes: int = 60 * 24
-    cors_origins: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]
+    cors_origins: list[str] = DEV_CORS_ORIGINS
     stake_min: Decimal = Decimal("1")
     stake_max: Decimal = Decimal("5")
     stake_step: Decimal = Decimal("0.5")
@@ -43,12 +48,21 @@ class WebSettings(BaseAppSettings):
     web_app_dir: Path | None = PROJECT_ROOT / "frontend" / "dist"
 
     @model_validator(mode="after")
-    def _no_default_secret_outside_dev(self) -> WebSettings:
+    def _no_laptop_defaults_in_production(self) -> WebSettings:
         refuse_default_secret(env=self.env, name="PICKVS_JWT_SECRET", value=self.jwt_secret, default=DEV_JWT_SECRET)
+        if not self.production:
+            return self
+        if len(self.jwt_secret.encode()) < JWT_SECRET_MIN_BYTES:
+            raise ValueError(f"PICKVS_JWT_SECRET must be at least {JWT_SECRET_MIN_BYTES} bytes {production_because()}")
+        local = [o for o in self.cors_origins if urlsplit(o).hostname in _LAPTOP_HOSTS]
+        if local:
+            raise ValueError(
+                f"PICKVS_CORS_ORIGINS must name the site's real origins {production_because()}, not {', '.join(local)}"
+            )
         return self
 
 
 @lru_cache
 def get_settings() -> WebSettings:
     """The process-wide settings, read once from the environment."""
-    return WebSettings()
+    return load_settings(WebSettings)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -14,7 +15,7 @@ from devstack.odds_simulator import OddsApiSimulator, Slate
 from pickvs.runner import EventSourceRunner
 from pickvs.sqs import queue_url
 from services.fetcher.client import OddsApiClient
-from services.fetcher.jobs import FetcherDeps, new_http_session, resolve_odds_api, retry_policy
+from services.fetcher.resources import FetcherDeps, odds_api_target, retry_policy
 from services.fetcher.settings import FetcherSettings
 from services.grader.ingest_handler import process_records
 
@@ -71,13 +72,13 @@ def fetcher_settings(base_url: str, **overrides: Any) -> FetcherSettings:
 @pytest.fixture
 async def make_deps(db: asyncpg.Pool, sqs: Any, simulator: OddsApiSimulator, clock: Clock) -> AsyncIterator[Any]:
     """Build FetcherDeps against the simulator (settings overridable per call)."""
-    session = new_http_session()
+    session = aiohttp.ClientSession()
 
     def build(**overrides: Any) -> FetcherDeps:
         settings = fetcher_settings(simulator.base_url, **overrides)  # type: ignore[attr-defined]
-        target = resolve_odds_api(settings)
-        client = OddsApiClient(session, target.base_url, target.api_key, retry_policy(settings))
-        return FetcherDeps(settings, db, sqs, client, target, clock)
+        target = odds_api_target(settings)
+        client = OddsApiClient(session, target.base_url, target.api_key, settings.odds_api_timeout_seconds)
+        return FetcherDeps(settings, db, sqs, client, target, clock, retry_policy(settings))
 
     yield build
     await session.close()

@@ -12,6 +12,7 @@ import aiohttp
 import asyncpg
 import pytest
 
+from services.fetcher.calls import Tally, call_paid
 from services.fetcher.client import (
     FatalApiError,
     OddsApiClient,
@@ -21,6 +22,8 @@ from services.fetcher.client import (
     odds_call,
 )
 from services.fetcher.jobs import fetch_odds, fetch_scores
+from services.fetcher.ledger import budget_transaction
+from services.fetcher.report import StageOutcome
 from tests.fetcher.conftest import START, Clock, ingest_runner
 
 
@@ -34,62 +37,61 @@ def _odds(now: Any) -> Any:
     )
 
 
-async def test_transient_failures_are_retried_at_most_max_attempts_times(simulator: Any, clock: Clock) -> None:
-    # GIVEN an API that answers 503 to the next 10 requests
+async def _paid(deps: Any, call: Any) -> Any:
+    async with budget_transaction(deps.pool) as budget_tx:
+        return await call_paid(deps, budget_tx, call, job="fetch_odds", tally=Tally())
+
+
+async def test_transient_failures_are_retried_at_most_max_attempts_times(
+    db: asyncpg.Pool, simulator: Any, make_deps: Any, clock: Clock
+) -> None:
+    # GIVEN an API that answers 503 to the next 10 requests, and a policy of 4 attempts
     simulator.fail_next(10, "503")
     waits: list[float] = []
 
     async def no_sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    async with aiohttp.ClientSession() as session:
-        client = OddsApiClient(
-            session,
-            simulator.base_url,
-            "sim-key",
-            RetryPolicy(max_attempts=4, max_seconds=60, initial_wait=1, max_wait=8),
-            sleep=no_sleep,
-        )
-        # WHEN a call is made
-        with pytest.raises(TransientApiError, match="503"):
-            await client.request(_odds(clock()))
-    # THEN it was tried 4 times, with growing jittered waits in between
+    deps = make_deps()
+    deps.retry, deps.sleep = RetryPolicy(max_attempts=4, max_seconds=60, initial_wait=1, max_wait=8), no_sleep
+    # WHEN a paid call is made
+    with pytest.raises(TransientApiError, match="503"):
+        await _paid(deps, _odds(clock()))
+    # THEN it was tried 4 times, with growing jittered waits in between, and each failed attempt has its ledger row
     assert len(simulator.calls) == 4
     assert len(waits) == 3
     assert waits[0] < waits[2] <= 8 + 1
+    assert await db.fetchval("SELECT count(*) FROM odds_api_call WHERE status_code = 503") == 4
 
 
-async def test_retries_stop_when_their_total_time_is_spent(simulator: Any, clock: Clock) -> None:
+async def test_retries_stop_when_their_total_time_is_spent(
+    db: asyncpg.Pool, simulator: Any, make_deps: Any, clock: Clock
+) -> None:
     # GIVEN an API that keeps answering 500 and a policy of 50 attempts but 0.3 s in total
     simulator.fail_next(50, "500")
-    async with aiohttp.ClientSession() as session:
-        client = OddsApiClient(
-            session,
-            simulator.base_url,
-            "sim-key",
-            RetryPolicy(max_attempts=50, max_seconds=0.3, initial_wait=0.05, max_wait=0.1),
-        )
-        started = time.monotonic()
-        with pytest.raises(TransientApiError):
-            await client.request(_odds(clock()))
-        elapsed = time.monotonic() - started
+    deps = make_deps()
+    deps.retry = RetryPolicy(max_attempts=50, max_seconds=0.3, initial_wait=0.05, max_wait=0.1)
+    started = time.monotonic()
+    with pytest.raises(TransientApiError):
+        await _paid(deps, _odds(clock()))
+    elapsed = time.monotonic() - started
     # THEN it gave up within the time bound, long before 50 attempts
     assert elapsed < 0.3 + 0.2
     assert 2 <= len(simulator.calls) < 10
 
 
-async def test_timeouts_and_429_are_retried_and_then_succeed(simulator: Any, clock: Clock) -> None:
+async def test_timeouts_and_429_are_retried_and_then_succeed(
+    db: asyncpg.Pool, simulator: Any, make_deps: Any, clock: Clock
+) -> None:
     simulator.fail_next(1, "timeout")
     simulator.fail_next(1, "429")
-    async with aiohttp.ClientSession() as session:
-        client = OddsApiClient(
-            session,
-            simulator.base_url,
-            "sim-key",
-            RetryPolicy(max_attempts=3, max_seconds=5, initial_wait=0.01, timeout_seconds=0.2),
-        )
-        response = await client.request(_odds(clock()))
-    assert response.attempts == 3 and response.requests_last == 3
+    deps = make_deps(odds_api_timeout_seconds=0.2)
+    deps.retry = RetryPolicy(max_attempts=3, max_seconds=5, initial_wait=0.01)
+    response = await _paid(deps, _odds(clock()))
+    assert response.requests_last == 3
+    assert len(simulator.calls) >= 2  # the timed-out request is logged by the simulator only when its hang ends
+    errors = [r["error"] for r in await db.fetch("SELECT error FROM odds_api_call ORDER BY id")]
+    assert len(errors) == 2 and errors[0].endswith("timed out after 0.2 s") and "429" in errors[1]
 
 
 @pytest.mark.parametrize(
@@ -106,10 +108,10 @@ async def test_a_bad_key_or_exhausted_credits_is_never_retried(
     setup(simulator)
     key = "wrong-key" if "invalid" in message else "sim-key"
     async with aiohttp.ClientSession() as session:
-        client = OddsApiClient(session, simulator.base_url, key, RetryPolicy(max_attempts=5, initial_wait=0.01))
-        # WHEN a call is made THEN it fails at once with a clear message, after exactly one request
-        with pytest.raises(FatalApiError, match=message):
-            await client.request(_odds(clock()))
+        client = OddsApiClient(session, simulator.base_url, key)
+        # WHEN an attempt is made THEN it fails with a clear message that is not worth retrying
+        attempt = await client.get(_odds(clock()))
+    assert isinstance(attempt.error, FatalApiError) and message in str(attempt.error)
     assert len(simulator.calls) == 1
 
 
@@ -168,7 +170,7 @@ async def test_a_call_that_would_cross_the_budget_is_not_made_and_the_run_says_w
     assert simulator.paid_calls == []
     assert [c.path.rsplit("/", 1)[1] for c in simulator.calls] == ["events"]
     (result,) = report.results
-    assert result.outcome == "skipped"
+    assert result.outcome is StageOutcome.SKIPPED
     assert "would cost 3 credits but only 2 of this month's 10 remain after the reserve of 2 (spent 6)" in result.detail
 
 

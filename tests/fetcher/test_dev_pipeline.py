@@ -4,31 +4,15 @@ stores the demo games; without demo mode the scheduler waits for the cron expres
 from __future__ import annotations
 
 import asyncio
-import os
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-import pytest
 
 from devstack.dev import DevStack
-from devstack.pipeline import SIM_KEY, fetch_scheduler, ingest_worker, odds_api
-from services.fetcher.settings import get_settings
-
-_EXPORTED = ("PICKVS_ODDS_API_KEY", "PICKVS_ODDS_API_BASE_URL", "PICKVS_ODDS_MONTHLY_BUDGET")
-
-
-@pytest.fixture
-def clean_env() -> Any:
-    # The components export their endpoints into os.environ; put the previous values back afterwards.
-    saved = {name: os.environ.pop(name) for name in _EXPORTED if name in os.environ}
-    get_settings.cache_clear()
-    yield
-    for name in _EXPORTED:
-        os.environ.pop(name, None)
-    os.environ.update(saved)
-    get_settings.cache_clear()
+from devstack.pipeline import SIM_KEY, fetch_scheduler, odds_api
+from devstack.workers import ingest_worker
 
 
 async def _wait_for(predicate: Any, seconds: float = 15) -> bool:
@@ -40,7 +24,7 @@ async def _wait_for(predicate: Any, seconds: float = 15) -> bool:
 
 
 async def test_demo_mode_fetches_odds_at_once_and_the_worker_stores_the_demo_slate(
-    db: asyncpg.Pool, sqs: Any, clean_env: None, tmp_path: Path
+    db: asyncpg.Pool, sqs: Any, tmp_path: Path
 ) -> None:
     # GIVEN a dev stack in demo mode with no Odds API key
     stack = DevStack(host="127.0.0.1", port=0, data_dir=tmp_path, demo=True)
@@ -50,19 +34,19 @@ async def test_demo_mode_fetches_odds_at_once_and_the_worker_stores_the_demo_sla
         # WHEN it has run for a moment
         stored = await _wait_for(lambda: _count(db, "SELECT count(*) FROM game WHERE odds_fetched_at IS NOT NULL", 6))
         stack.stop.set()
-    # THEN the simulator was exported for other terminals, with the demo budget, and the six demo games are stored
+    # THEN the simulator was recorded for other terminals, with the demo budget, and the six demo games are stored
     assert stored
-    assert stack.endpoints["PICKVS_ODDS_API_KEY"] == SIM_KEY
-    assert stack.endpoints["PICKVS_ODDS_MONTHLY_BUDGET"] == "10000"
+    assert stack.values["odds_api_key"] == SIM_KEY
+    assert stack.values["odds_monthly_budget"] == 10000
     assert await db.fetchval("SELECT count(*) FROM market_line WHERE snapshot_kind = 'current'") == 6 * 3 * 2
     assert {r["base_url"] for r in await db.fetch("SELECT base_url FROM odds_api_call")} == {
-        stack.endpoints["PICKVS_ODDS_API_BASE_URL"]
+        stack.values["odds_api_base_url"]
     }
     assert any("demo: fetch-odds now" in line for line in stack.banner)
 
 
 async def test_without_demo_mode_the_scheduler_waits_for_the_cron_schedules(
-    db: asyncpg.Pool, sqs: Any, clean_env: None, tmp_path: Path
+    db: asyncpg.Pool, sqs: Any, tmp_path: Path
 ) -> None:
     stack = DevStack(host="127.0.0.1", port=0, data_dir=tmp_path, demo=False)
     async with AsyncExitStack() as components:

@@ -1,6 +1,6 @@
-"""The Lambda entry points with EventBridge-shaped events, the CLI against a configured base URL (a fake server standing
-in for the real API), and how the fetcher chooses its API: a key means the configured URL, no key means `make dev`'s
-simulator, and production refuses to run without a key."""
+"""The Lambda entry point with EventBridge-shaped events, the CLI against a configured base URL (a fake server standing
+in for the real API), and how the fetcher chooses its API: a key means the configured URL, no key means a running
+`make dev` stack's simulator, and production refuses to run without a key."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ import pytest
 from aiohttp import web
 from pydantic import ValidationError
 
+from devstack.dev import DevStack, write_record
 from devstack.odds_simulator import OddsApiSimulator, Slate
 from pickvs import cli as pickvs_cli
-from pickvs.devenv import clear_dev_env, record_dev_env
 from pickvs.runner import LambdaContext
 from pickvs.sqs import queue_url
 from services.fetcher import handler
-from services.fetcher.jobs import OddsApiNotConfigured, resolve_odds_api
+from services.fetcher.resources import OddsApiNotConfigured, odds_api_target
+from services.fetcher.schedules import SCHEDULES
 from services.fetcher.settings import FetcherSettings, get_settings
 
 # What EventBridge sends to a scheduled rule's target.
@@ -56,10 +57,10 @@ async def test_the_scheduled_odds_handler_fetches_and_publishes(db: asyncpg.Pool
     fetcher_env(await sim.start(), "sim-key")
     try:
         # WHEN EventBridge invokes the handler
-        result = await handler.handle_fetch_odds(SCHEDULED_EVENT, LambdaContext("fetch_odds"))
+        result = await handler.handle(SCHEDULED_EVENT, LambdaContext("fetch"))
     finally:
         await sim.stop()
-        await handler.close_sessions()
+        await handler.close()
     # THEN it reports what it spent and published, and the six games are on the queue
     assert result["ok"] and result["credits"] == 3 and result["scheduled_for"] == "2026-11-25T15:00:00+00:00"
     attributes = await sqs.get_queue_attributes(
@@ -71,14 +72,29 @@ async def test_the_scheduled_odds_handler_fetches_and_publishes(db: asyncpg.Pool
 async def test_the_closing_handler_does_nothing_while_its_schedule_is_off(db: asyncpg.Pool, fetcher_env: Any) -> None:
     fetcher_env("http://127.0.0.1:9", "sim-key")
     event = {**SCHEDULED_EVENT, "resources": ["arn:aws:events:us-east-1:123456789012:rule/pickvs-fetch-closing"]}
-    result = await handler.handle_fetch_closing(event, LambdaContext("fetch_closing"))
+    try:
+        result = await handler.handle(event, LambdaContext("fetch"))
+    finally:
+        await handler.close()
     assert result["ok"] and result["credits"] == 0 and "PICKVS_CLOSING_LINE_ENABLED" in result["skipped"]
     assert await db.fetchval("SELECT count(*) FROM odds_api_call") == 0
 
 
-async def test_a_handler_refuses_an_event_that_is_not_a_schedule() -> None:
+async def test_the_handler_refuses_an_event_that_is_not_a_schedule() -> None:
     with pytest.raises(handler.NotAScheduledEvent):
-        await handler.handle_fetch_scores({"Records": []}, LambdaContext("fetch_scores"))
+        await handler.handle({"Records": []}, LambdaContext("fetch"))
+
+
+async def test_the_handler_refuses_a_rule_it_has_no_schedule_for() -> None:
+    event = {**SCHEDULED_EVENT, "resources": ["arn:aws:events:us-east-1:123456789012:rule/someone-elses-rule"]}
+    with pytest.raises(handler.NotAScheduledEvent, match="someone-elses-rule"):
+        await handler.handle(event, LambdaContext("fetch"))
+
+
+def test_every_schedules_rule_reaches_its_job_through_the_one_entry_point() -> None:
+    for schedule in SCHEDULES:
+        event = {**SCHEDULED_EVENT, "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{schedule.rule_name}"]}
+        assert handler.parse_scheduled_event(event)[0] is schedule
 
 
 class FakeOddsApi:
@@ -164,35 +180,43 @@ async def test_with_a_key_set_the_cli_calls_the_configured_base_url(
     assert "1 games with odds" in capsys.readouterr().out
 
 
-def test_without_a_key_the_fetcher_uses_the_simulator_make_dev_recorded() -> None:
-    settings = FetcherSettings()
-    record_dev_env(
-        settings.data_dir,
-        {
-            "PICKVS_ODDS_API_BASE_URL": "http://127.0.0.1:8765",
-            "PICKVS_ODDS_API_KEY": "sim-key",
-            "PICKVS_ODDS_MONTHLY_BUDGET": "5000",
-        },
+def _running_stack(data_dir: Any, **values: Any) -> None:
+    write_record(DevStack(host="127.0.0.1", port=0, data_dir=data_dir, values=values))
+
+
+def test_without_a_key_in_dev_the_fetcher_uses_the_simulator_a_running_stack_recorded(tmp_path: Any) -> None:
+    # GIVEN a running dev stack that recorded its simulator and demo budget
+    _running_stack(
+        tmp_path, odds_api_base_url="http://127.0.0.1:8765", odds_api_key="sim-key", odds_monthly_budget=5000
     )
-    try:
-        target = resolve_odds_api(settings)
-    finally:
-        clear_dev_env(settings.data_dir)
-    assert (target.base_url, target.api_key, target.budget.monthly, target.source) == (
-        "http://127.0.0.1:8765",
-        "sim-key",
-        5000,
-        "make dev simulator",
+    # WHEN a dev shell without any Odds API setting builds the fetcher's settings
+    target = odds_api_target(FetcherSettings(env="dev", data_dir=tmp_path))
+    # THEN the stack's simulator, key and budget are used
+    assert (target.base_url, target.api_key, target.budget.monthly) == ("http://127.0.0.1:8765", "sim-key", 5000)
+
+
+def test_a_shell_with_its_own_key_uses_none_of_the_stacks_odds_api_settings(tmp_path: Any) -> None:
+    _running_stack(
+        tmp_path, odds_api_base_url="http://127.0.0.1:8765", odds_api_key="sim-key", odds_monthly_budget=5000
     )
+    settings = FetcherSettings(env="dev", data_dir=tmp_path, odds_api_key="real-key")
+    assert (settings.odds_api_base_url, settings.odds_monthly_budget) == ("https://api.the-odds-api.com", 500)
+
+
+def test_a_stack_that_died_or_a_test_environment_is_not_read(tmp_path: Any) -> None:
+    (tmp_path / "dev-stack.json").write_text('{"pid": 999999999, "settings": {"odds_api_key": "sim-key"}}')
+    assert FetcherSettings(env="dev", data_dir=tmp_path).odds_api_key is None
+    _running_stack(tmp_path, odds_api_key="sim-key")
+    assert FetcherSettings(env="test", data_dir=tmp_path).odds_api_key is None
 
 
 def test_without_a_key_or_a_dev_stack_the_fetcher_says_what_to_do() -> None:
     with pytest.raises(OddsApiNotConfigured, match=r"set PICKVS_ODDS_API_KEY .* or start `make dev`"):
-        resolve_odds_api(FetcherSettings())
+        odds_api_target(FetcherSettings())
 
 
 def test_production_refuses_to_start_without_a_key() -> None:
-    with pytest.raises(ValidationError, match="PICKVS_ODDS_API_KEY is required when PICKVS_ENV=prod"):
+    with pytest.raises(ValidationError, match=r"PICKVS_ODDS_API_KEY is required outside PICKVS_ENV=dev\|test"):
         FetcherSettings(env="prod", database_url="postgresql://x/y")
 
 

@@ -1,12 +1,11 @@
-"""Publishing: SendMessageBatch 10 at a time, Failed entries retried, and bodies the consumers parse."""
+"""Publishing: SendMessageBatch 10 at a time, Failed entries retried, what still failed returned (never raised), and
+bodies the consumers parse."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import pytest
 
 from contracts.events import (
     GameInfo,
@@ -18,10 +17,14 @@ from contracts.events import (
 )
 from pickvs.sqs import queue_url
 from services.fetcher.jobs import fetch_odds, fetch_scores
-from services.fetcher.publish import PublishError, publish_events
+from services.fetcher.publish import Message, publish
 from tests.fetcher.conftest import ingest_runner
 
 T0 = datetime(2026, 11, 25, 15, tzinfo=UTC)
+
+
+def _messages(events: list[GameOddsEvent]) -> list[Message]:
+    return [Message(str(i), e.event_id, e.event_type, e.model_dump_json()) for i, e in enumerate(events)]
 
 
 def _events(n: int) -> list[GameOddsEvent]:
@@ -81,26 +84,32 @@ async def test_a_partially_failed_batch_is_retried_until_every_event_is_sent_onc
     flaky = FlakySqs(sqs, {"3", "11"})
     url = await queue_url(sqs, "game-events")
     # WHEN they are published
-    result = await publish_events(flaky, url, events, retry_wait=0)
+    result = await publish(flaky, url, _messages(events), retry_wait=0)
     # THEN two batches (10 + 2) then one retry of the two failed entries, and each event arrived exactly once
     assert flaky.batches == [[str(i) for i in range(10)], ["10", "11"], ["3", "11"]]
-    assert result.sent == 12 and result.calls == 3
+    assert sorted(result.sent, key=int) == [str(i) for i in range(12)] and result.calls == 3 and not result.failed
     received = sorted(parse_game_odds_event(b).game.external_id for b in await _bodies(sqs, "game-events"))
     assert received == [e.game.external_id for e in events]
 
 
-async def test_entries_still_failing_after_every_attempt_raise_a_clear_error(sqs: Any) -> None:
+async def test_entries_still_failing_after_every_attempt_are_returned_with_the_reason(sqs: Any) -> None:
     flaky = FlakySqs(sqs, {"0"}, times=99)
-    with pytest.raises(PublishError, match=r"1 of 2 events not accepted .* after 3 attempts: InternalError: try again"):
-        await publish_events(flaky, await queue_url(sqs, "game-events"), _events(2), retry_wait=0)
+    result = await publish(flaky, await queue_url(sqs, "game-events"), _messages(_events(2)), retry_wait=0)
+    assert result.sent == ["1"] and result.failed == {"0": "InternalError: try again"}
     assert len(flaky.batches) == 3
 
 
 async def test_an_entry_sqs_blames_on_the_sender_is_not_retried(sqs: Any) -> None:
     flaky = FlakySqs(sqs, {"1"}, sender_fault=True)
-    with pytest.raises(PublishError, match="SQS refused event 1"):
-        await publish_events(flaky, await queue_url(sqs, "game-events"), _events(2), retry_wait=0)
+    result = await publish(flaky, await queue_url(sqs, "game-events"), _messages(_events(2)), retry_wait=0)
+    assert result.sent == ["0"] and result.failed == {"1": "InternalError: try again"}
     assert len(flaky.batches) == 1
+
+
+async def test_a_message_over_sqs_limit_is_returned_unsent_and_its_batch_mates_go(sqs: Any) -> None:
+    big = Message("big", "e", "game_odds", "x" * (256 * 1024 + 1))
+    result = await publish(sqs, await queue_url(sqs, "game-events"), [big, *_messages(_events(1))], retry_wait=0)
+    assert result.sent == ["0"] and "over SQS's 256 KiB message limit" in result.failed["big"]
 
 
 async def test_published_bodies_parse_with_the_consumers_parse_functions_and_match_the_schemas(

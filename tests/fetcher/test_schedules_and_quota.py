@@ -6,66 +6,39 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-import pytest
 
-from services.fetcher import handler
 from services.fetcher.jobs import fetch_odds
 from services.fetcher.quota import quota_report, render
-from services.fetcher.schedules import SCHEDULES, Cron, CronError, schedule_for
+from services.fetcher.schedules import SCHEDULES, SCHEDULES_BY_RULE, Job
 from services.fetcher.settings import FetcherSettings
 from tests.fetcher.conftest import START, fetcher_settings
 
 
-def test_every_schedule_is_a_valid_eventbridge_cron_and_only_closing_is_optional() -> None:
-    for schedule in SCHEDULES:
-        Cron.parse(schedule.expression)
+def test_only_the_closing_schedule_is_optional_and_its_setting_turns_it_on() -> None:
     settings = FetcherSettings()
-    assert [s.job for s in SCHEDULES if s.enabled(settings)] == ["fetch_odds", "fetch_scores"]
-    assert schedule_for("fetch_closing").enabled(settings.model_copy(update={"closing_line_enabled": True}))
-    assert all(callable(getattr(handler, s.handler.rsplit(".", 1)[1])) for s in SCHEDULES)
+    assert [s.job for s in SCHEDULES if s.enabled(settings)] == [Job.FETCH_ODDS, Job.FETCH_SCORES]
+    closing = SCHEDULES_BY_RULE["pickvs-fetch-closing"]
+    assert closing.enabled(settings.model_copy(update={"closing_line_enabled": True}))
 
 
-def test_the_odds_and_scores_schedules_fire_daily_at_their_utc_times() -> None:
-    odds, scores = (
-        Cron.parse(schedule_for("fetch_odds").expression),
-        Cron.parse(schedule_for("fetch_scores").expression),
-    )
+def test_each_rules_eventbridge_expression_fires_daily_at_its_utc_time() -> None:
+    assert [s.expression for s in SCHEDULES] == ["cron(0 15 * * ? *)", "cron(0 10 * * ? *)", "cron(40 22 * * ? *)"]
+
+
+def test_the_next_firing_is_today_if_still_ahead_else_tomorrow() -> None:
+    odds, scores = SCHEDULES_BY_RULE["pickvs-fetch-odds"], SCHEDULES_BY_RULE["pickvs-fetch-scores"]
     assert odds.next_after(datetime(2026, 11, 25, 14, 59, tzinfo=UTC)) == datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
     assert odds.next_after(datetime(2026, 11, 25, 15, 0, tzinfo=UTC)) == datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
     assert scores.next_after(datetime(2026, 12, 31, 11, 0, tzinfo=UTC)) == datetime(2027, 1, 1, 10, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(
-    "expression, after, expected",
-    [
-        (
-            "cron(*/15 9-10 ? * MON-FRI *)",
-            datetime(2026, 11, 27, 10, 50, tzinfo=UTC),
-            datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
-        ),
-        ("cron(0 12 1 * ? *)", datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 12, 1, 12, 0, tzinfo=UTC)),
-        ("cron(30 18 ? * 1 *)", datetime(2026, 11, 25, tzinfo=UTC), datetime(2026, 11, 29, 18, 30, tzinfo=UTC)),  # SUN
-        ("cron(0 0 29 FEB ? 2028)", datetime(2026, 1, 1, tzinfo=UTC), datetime(2028, 2, 29, 0, 0, tzinfo=UTC)),
-    ],
-)
-def test_cron_fields_ranges_steps_names_and_weekdays(expression: str, after: datetime, expected: datetime) -> None:
-    assert Cron.parse(expression).next_after(after) == expected
-
-
-@pytest.mark.parametrize(
-    "expression",
-    [
-        "0 15 * * ? *",
-        "cron(0 15 * * *)",
-        "cron(0 15 * * * *)",
-        "cron(0 15 ? * ? *)",
-        "cron(61 15 * * ? *)",
-        "cron(0 15 L * ? *)",
-    ],
-)
-def test_expressions_eventbridge_would_refuse_are_refused(expression: str) -> None:
-    with pytest.raises(CronError):
-        Cron.parse(expression)
+def test_firings_between_counts_each_day_strictly_inside_the_interval() -> None:
+    odds = SCHEDULES_BY_RULE["pickvs-fetch-odds"]
+    day = datetime(2026, 11, 1, tzinfo=UTC)
+    assert odds.firings_between(day, day + timedelta(days=30)) == 30
+    assert odds.firings_between(day.replace(hour=15), day + timedelta(days=1, hours=15)) == 0
+    assert odds.firings_between(day.replace(hour=15), day + timedelta(days=1, hours=15, minutes=1)) == 1
+    assert odds.firings_between(day.replace(hour=16), day.replace(hour=17)) == 0
 
 
 async def test_quota_shows_used_remaining_each_jobs_cost_and_the_month_projection(
@@ -76,7 +49,7 @@ async def test_quota_shows_used_remaining_each_jobs_cost_and_the_month_projectio
     await fetch_odds(deps)
     # WHEN the quota is reported later that day
     settings = fetcher_settings(simulator.base_url)
-    report = await quota_report(db, settings=settings, target=deps.target, now=START + timedelta(hours=1))
+    report = await quota_report(db, settings=settings, now=START + timedelta(hours=1))
     text = "\n".join(render(report))
     # THEN it shows spend, what is left, each job's cost and the worst-case month
     assert report.usage.effective_spent == 3 and report.remaining == 500 - 25 - 3

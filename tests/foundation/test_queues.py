@@ -5,10 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pickvs.queues import dlq_name, ensure_queues
+from devstack.sqs import ensure_queues
+from localstack import bootstrap
+from pickvs import queues
+from pickvs.queues import dlq_name
 from pickvs.runner import EventSourceRunner
 from pickvs.settings import BaseAppSettings
 from pickvs.sqs import queue_url
+
+
+def test_the_runtime_and_the_standalone_bootstrap_name_the_same_queues() -> None:
+    # The bootstrap spells the names itself so it runs inside LocalStack with boto3 alone; they must not drift apart.
+    assert queues.QUEUE_NAMES == bootstrap.QUEUE_NAMES == ("game-events", "score-events")
+    assert [queues.dlq_name(q) for q in queues.QUEUE_NAMES] == [bootstrap.dlq_name(q) for q in bootstrap.QUEUE_NAMES]
 
 
 async def test_bootstrap_run_twice_changes_nothing(sqs: Any) -> None:

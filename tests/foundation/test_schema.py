@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import asyncpg
 import pytest
 from sqlalchemy.dialects import postgresql
 
+from devstack.schema_models import SQLModel
 from schema.migrate import Migration, MigrationError, load_migrations, migrate
-from schema.models import SQLModel
-
-
-async def _user(conn: asyncpg.Connection, username: str = "alice", email: str = "alice@example.com") -> int:
-    return await conn.fetchval(
-        'INSERT INTO "user" (username, email, password_hash) VALUES ($1, $2, $3) RETURNING id', username, email, "x"
-    )
-
-
-async def _game(conn: asyncpg.Connection) -> int:
-    return await conn.fetchval(
-        "INSERT INTO game (external_id, sport_key, home_team, away_team, commence_time) "
-        "VALUES ('ev1', 'basketball_nba', 'Boston Celtics', 'New York Knicks', $1) RETURNING id",
-        datetime.now(UTC) + timedelta(hours=3),
-    )
+from tests.builders import insert_game, insert_user
 
 
 async def test_migrations_applied_twice_are_a_no_op(db: asyncpg.Pool) -> None:
@@ -45,7 +31,7 @@ async def test_a_migration_edited_after_it_was_applied_is_refused(db: asyncpg.Po
 
 async def test_the_database_rejects_a_negative_stake(db: asyncpg.Pool) -> None:
     async with db.acquire() as conn:
-        user_id, game_id = await _user(conn), await _game(conn)
+        user_id, game_id = await insert_user(conn), await insert_game(conn)
         with pytest.raises(asyncpg.CheckViolationError):
             await conn.execute(
                 "INSERT INTO pick (user_id, game_id, market, selection, price, stake) "
@@ -58,7 +44,7 @@ async def test_the_database_rejects_a_negative_stake(db: asyncpg.Pool) -> None:
 
 async def test_the_database_rejects_an_unknown_market(db: asyncpg.Pool) -> None:
     async with db.acquire() as conn:
-        user_id, game_id = await _user(conn), await _game(conn)
+        user_id, game_id = await insert_user(conn), await insert_game(conn)
         with pytest.raises(asyncpg.CheckViolationError):
             await conn.execute(
                 "INSERT INTO pick (user_id, game_id, market, selection, price, stake) "
@@ -70,7 +56,7 @@ async def test_the_database_rejects_an_unknown_market(db: asyncpg.Pool) -> None:
 
 async def test_the_database_rejects_a_selection_from_another_market(db: asyncpg.Pool) -> None:
     async with db.acquire() as conn:
-        user_id, game_id = await _user(conn), await _game(conn)
+        user_id, game_id = await insert_user(conn), await insert_game(conn)
         with pytest.raises(asyncpg.CheckViolationError):
             await conn.execute(
                 "INSERT INTO pick (user_id, game_id, market, selection, point, price, stake) "
@@ -82,21 +68,21 @@ async def test_the_database_rejects_a_selection_from_another_market(db: asyncpg.
 
 async def test_the_database_rejects_an_email_differing_only_in_case(db: asyncpg.Pool) -> None:
     async with db.acquire() as conn:
-        await _user(conn, "alice", "Alice@Example.com")
+        await insert_user(conn, "alice", "Alice@Example.com")
         with pytest.raises(asyncpg.UniqueViolationError):
-            await _user(conn, "alice2", "alice@example.COM")
+            await insert_user(conn, "alice2", "alice@example.COM")
 
 
 async def test_the_database_rejects_a_username_differing_only_in_case(db: asyncpg.Pool) -> None:
     async with db.acquire() as conn:
-        await _user(conn, "Alice", "a@example.com")
+        await insert_user(conn, "Alice", "a@example.com")
         with pytest.raises(asyncpg.UniqueViolationError):
-            await _user(conn, "aLICE", "b@example.com")
+            await insert_user(conn, "aLICE", "b@example.com")
 
 
 async def test_roi_is_derived_from_units_and_wagered(db: asyncpg.Pool) -> None:
     async with db.acquire() as conn:
-        user_id = await _user(conn)
+        user_id = await insert_user(conn)
         assert await conn.fetchval('SELECT roi FROM "user" WHERE id = $1', user_id) is None
         await conn.execute('UPDATE "user" SET total_units = 3.5, total_wagered = 10 WHERE id = $1', user_id)
         assert await conn.fetchval('SELECT roi FROM "user" WHERE id = $1', user_id) == Decimal("0.350000")

@@ -1,4 +1,5 @@
-"""At-least-once, any order, two consumers: random results delivered shuffled and duplicated end in the right totals."""
+"""At-least-once, any order, two consumers: random results delivered shuffled and duplicated leave every pick graded as
+the rulebook grades it against the result its game holds, and totals equal to a from-scratch recomputation."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from hypothesis import strategies as st
 
 from contracts.events import GameResultEvent
 from contracts.grading import settle
-from contracts.markets import Market, PickStatus, Selection
+from contracts.markets import GameStatus, Market, PickStatus, Selection
 from services.grader.recompute import Totals, recompute_totals
 from services.grader.settlement import apply_result
-from tests.grader.helpers import PickRow, game_info, insert_game, insert_picks, insert_users, stored_totals
+from tests.builders import PickRow, game_info, insert_game, insert_picks, insert_users, stored_totals
 
 D = Decimal
 GAMES = [game_info(f"prop-{n}") for n in range(3)]
@@ -114,8 +115,9 @@ async def test_shuffled_duplicated_deliveries_end_with_the_totals_a_recompute_gi
     user_count, pick_rows, deliveries = scenario
     users = await insert_users(db, user_count)
     game_ids = [await insert_game(db, g) for g in GAMES]
+    pick_ids: list[int] = []
     if pick_rows:
-        await insert_picks(
+        pick_ids = await insert_picks(
             db, [PickRow(users[u], game_ids[g], m, s, pt, pr, st) for u, g, m, s, pt, pr, st in pick_rows]
         )
 
@@ -133,10 +135,16 @@ async def test_shuffled_duplicated_deliveries_end_with_the_totals_a_recompute_gi
         winners.setdefault(event.game.external_id, []).append(event)
     winners = {external_id: _winning_result(events) for external_id, events in winners.items()}
     expected: dict[int, list] = defaultdict(lambda: [D("0.00"), D("0.00"), 0, 0, 0])
-    for u, g, market, selection, point, price, stake in pick_rows:
+    stored_picks = {r["id"]: (r["status"], r["result_units"]) for r in await db.fetch("SELECT * FROM pick")}
+    for pick_id, (u, g, market, selection, point, price, stake) in zip(pick_ids, pick_rows, strict=True):
         result = winners.get(GAMES[g].external_id)
-        if result is None or result.outcome == "void":
-            continue  # pending or void: counts in nothing
+        # Each pick, one by one: pending without a result, void (0.00) on a void game, else the rulebook's grading.
+        if result is None:
+            assert stored_picks[pick_id] == (PickStatus.PENDING, None), (pick_id, "no result")
+            continue
+        if result.outcome is GameStatus.VOID:
+            assert stored_picks[pick_id] == (PickStatus.VOID, D("0.00")), (pick_id, result)
+            continue  # a void counts in nothing
         settled = settle(
             market=market,
             selection=selection,
@@ -146,6 +154,7 @@ async def test_shuffled_duplicated_deliveries_end_with_the_totals_a_recompute_gi
             home_score=result.home_score,
             away_score=result.away_score,
         )
+        assert stored_picks[pick_id] == (settled.status, settled.result_units), (pick_id, result)
         totals = expected[users[u]]
         totals[0] += settled.result_units
         totals[1] += stake
@@ -155,7 +164,3 @@ async def test_shuffled_duplicated_deliveries_end_with_the_totals_a_recompute_gi
     for external_id, result in winners.items():
         game = await db.fetchrow("SELECT status, home_score, away_score FROM game WHERE external_id = $1", external_id)
         assert tuple(game) == (result.outcome, result.home_score, result.away_score)
-    pending = await db.fetchval(
-        "SELECT count(*) FROM pick p JOIN game g ON g.id = p.game_id WHERE p.status = 'pending' AND g.status = 'final'"
-    )
-    assert pending == 0

@@ -12,7 +12,7 @@ from pwdlib import PasswordHash
 from devstack.demo_seed import DEMO_PASSWORD, DemoRefused, seed_demo
 from pickvs.cli import main
 from services.grader.recompute import recompute_totals
-from tests.grader.helpers import insert_users
+from tests.builders import insert_users
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 

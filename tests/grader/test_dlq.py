@@ -13,7 +13,7 @@ from pickvs.runner import EventSourceRunner
 from pickvs.sqs import queue_url
 from services.grader import handler
 from services.grader.dlq import list_dead_letters, redrive, result_checker, summarize
-from tests.grader.helpers import final, game_info
+from tests.builders import final, game_info
 
 UNPARSEABLE = '{"event_type": "game_result", "game": {"external_id": "x"}, "outcome": "final"}'
 

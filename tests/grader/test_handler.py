@@ -14,7 +14,7 @@ from pickvs.queues import dlq_name
 from pickvs.runner import EventSourceRunner, LambdaContext
 from pickvs.sqs import queue_url
 from services.grader import handler
-from tests.grader.helpers import PickRow, final, game_info, insert_game, insert_picks, insert_users, stored_totals
+from tests.builders import PickRow, final, game_info, insert_game, insert_picks, insert_users, stored_totals
 
 D = Decimal
 AWS_EVENT = json.loads((Path(__file__).parent / "fixtures" / "sqs_event.json").read_text())

@@ -10,7 +10,7 @@ import asyncpg
 from pickvs.cli import main
 from services.grader.recompute import Totals, recompute_totals
 from services.grader.settlement import apply_result
-from tests.grader.helpers import PickRow, final, game_info, insert_game, insert_picks, insert_users, stored_totals
+from tests.builders import PickRow, final, game_info, insert_game, insert_picks, insert_users, stored_totals
 
 D = Decimal
 

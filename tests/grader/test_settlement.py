@@ -10,7 +10,7 @@ import asyncpg
 
 from services.grader.recompute import Totals, recompute_totals
 from services.grader.settlement import apply_result
-from tests.grader.helpers import (
+from tests.builders import (
     TIP_OFF,
     ZERO,
     PickRow,

@@ -13,8 +13,7 @@ from contracts.grading import settle
 from contracts.markets import Market, PickStatus, Selection
 from services.grader.recompute import Totals
 from services.grader.settlement import apply_result
-from tests.contracts.test_grading import PAYOUTS, RULEBOOK
-from tests.grader.helpers import (
+from tests.builders import (
     PickRow,
     final,
     game_info,
@@ -24,6 +23,7 @@ from tests.grader.helpers import (
     stored_totals,
     void,
 )
+from tests.contracts.test_grading import PAYOUTS, RULEBOOK
 
 D = Decimal
 SCORES = [(110, 107), (107, 110), (100, 100), (111, 110), (0, 0), (98, 105), (93, 100), (130, 70)]

@@ -10,6 +10,7 @@ from jose import JWTError, jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+from contracts.ids import BIGINT_MAX
 from services.web.settings import WebSettings
 
 # Pinned: a token naming any other algorithm (including "none") is refused.
@@ -62,4 +63,4 @@ def decode_access_token(token: str, *, settings: WebSettings) -> int | None:
         user_id = int(subject)
     except (JWTError, ValueError, KeyError, TypeError):
         return None
-    return user_id if 0 < user_id < 2**63 else None
+    return user_id if 0 < user_id <= BIGINT_MAX else None

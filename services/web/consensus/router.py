@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from contracts.ids import BIGINT_MAX
 from services.web.consensus.schemas import GameConsensus
 from services.web.consensus.service import get_consensus
 from services.web.deps import Pool
@@ -14,10 +15,9 @@ from services.web.errors import error_responses
 router = APIRouter(prefix="/api", tags=["games"])
 
 # game.id is a bigint: anything larger cannot exist and must be a clean 422, not a database overflow.
-_BIGINT_MAX = 2**63 - 1
 
 
 @router.get("/games/{game_id}/consensus", response_model=GameConsensus, responses=error_responses(404))
-async def consensus(game_id: Annotated[int, Path(ge=1, le=_BIGINT_MAX)], pool: Pool) -> GameConsensus:
+async def consensus(game_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)], pool: Pool) -> GameConsensus:
     """Show the community split: share of picks and of units staked on each side of each market of a game."""
     return await get_consensus(pool=pool, game_id=game_id)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from contracts.ids import BIGINT_MAX
 from services.web.cache import NOT_MODIFIED_RESPONSE, Cache, DataVersion
 from services.web.deps import Db, Pool, Settings
 from services.web.errors import Unprocessable, error_responses
@@ -65,7 +66,7 @@ async def upcoming(
 @router.get("/{game_id}", response_model=GamePublic, responses=error_responses(404))
 async def game(
     db: Db,
-    game_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    game_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)],
     detail: Detail = None,
 ) -> GamePublic:
     """Return one game: its status, final score when graded, whether it has started, and its current line."""

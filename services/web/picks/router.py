@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from contracts.ids import BIGINT_MAX
 from contracts.markets import PickStatus
 from services.web.deps import CurrentUser, Db, Pool, Settings
 from services.web.errors import error_responses
 from services.web.picks import service
-from services.web.picks.schemas import BIGINT_MAX, PickList, PickSlip
+from services.web.picks.schemas import PickList, PickSlip
 
 router = APIRouter(prefix="/api/picks", tags=["picks"])
 

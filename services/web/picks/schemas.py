@@ -7,9 +7,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from contracts.ids import BIGINT_MAX
 from contracts.markets import Market, PickStatus, Selection
-
-BIGINT_MAX = 2**63 - 1
 
 
 class PickCreate(BaseModel):

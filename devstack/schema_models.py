@@ -1,7 +1,8 @@
-"""SQLModel classes mirroring the tables the SQL migrations create.
+"""SQLModel classes mirroring the tables the SQL migrations create: a typed map of the schema for dev tooling.
 
-The migrations are the source of truth; tests/schema/test_models_mirror_migrations.py proves these agree with the
-migrated database column by column, so code that prefers typed rows (or an ORM session) can use them safely.
+The migrations are the source of truth; tests/foundation/test_schema.py proves these agree with the migrated database
+column by column. Production code runs its SQL through asyncpg and never imports this module, so SQLModel, SQLAlchemy
+and greenlet are dev dependencies only (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -155,7 +156,7 @@ class OddsApiCall(SQLModel, table=True):
     job: str = _text()
     endpoint: str = _text()
     sport_key: str | None = _text(nullable=True)
-    params: dict = Field(sa_column=Column(JSONB, nullable=False))
+    params: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     status_code: int | None = _int(nullable=True)
     requests_last: int | None = _int(nullable=True)
     requests_used: int | None = _int(nullable=True)
@@ -163,6 +164,21 @@ class OddsApiCall(SQLModel, table=True):
     error: str | None = _text(nullable=True)
     duration_ms: int | None = _int(nullable=True)
     base_url: str | None = _text(nullable=True)
+    raw_body: str | None = _text(nullable=True)
+
+
+class Outbox(SQLModel, table=True):
+    __tablename__ = "outbox"
+    id: int | None = _bigint_pk()
+    queue: str = _text()
+    event_id: str = _text()
+    event_type: str = _text()
+    body: str = _text()
+    odds_api_call_id: int | None = _bigint(nullable=True)
+    created_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)
+    attempts: int = _int()
+    last_error: str | None = _text(nullable=True)
 
 
 class DataVersion(SQLModel, table=True):

@@ -1,0 +1,1 @@
+"""The idempotent SQS bootstrap (`bootstrap.py`) and LocalStack's init hook; see README.md here."""
