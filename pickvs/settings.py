@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import ValidationError, model_validator
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from pickvs.queues import GAME_EVENTS_QUEUE, SCORE_EVENTS_QUEUE
 
@@ -32,6 +32,9 @@ DEV_STACK_FILE = "dev-stack.json"
 ODDS_API_FIELDS = ("odds_api_base_url", "odds_api_key", "odds_monthly_budget")
 
 Environment = Literal["dev", "test", "prod"]
+# A list setting written as comma-separated text (PICKVS_SPORTS=basketball_nba,americanfootball_nfl) or a JSON list;
+# its field validator calls `split_commas`.
+CommaList = Annotated[list[str], NoDecode]
 # Where the defaults made for a laptop are accepted; anywhere else production rules apply.
 LAPTOP_ENVIRONMENTS = ("dev", "test")
 
@@ -120,6 +123,16 @@ def refuse_default_secret(*, env: Environment, name: str, value: str, default: s
     """Fail fast when a secret still holds its published default outside dev and test."""
     if env not in LAPTOP_ENVIRONMENTS and value == default:
         raise ValueError(f"{name} must be set to a real secret {production_because()}; the default is published")
+
+
+def split_commas(value: Any) -> Any:
+    """Turn comma-separated text (or a JSON list in text) into a list; leave any other value to pydantic."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return value
 
 
 class SettingsError(ValueError):
