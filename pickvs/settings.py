@@ -7,7 +7,9 @@ default secret, a missing database URL or key, or a localhost origin stops start
 
 Sources, highest priority first: arguments, `PICKVS_*` environment variables, `.env`, and — in dev only — the record a
 running `make dev` stack keeps under the data dir (`dev-stack.json`), so a command in another terminal finds the
-stack's database, SQS and Odds API without any variable set.
+stack's database, SQS and Odds API without any variable set. On AWS a secret comes by reference: a field `X` with a
+sibling `X_secret_arn` is read from Secrets Manager (`pickvs.secrets`) when `PICKVS_X` is unset and
+`PICKVS_X_SECRET_ARN` is set, once, as the settings are built.
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ class BaseAppSettings(BaseSettings):
     env: Environment = "prod"
     # Unset means: the embedded cluster that `make dev` / the tests start.
     database_url: str | None = None
+    # AWS: the Secrets Manager secret holding the database URL (or RDS's JSON), read when PICKVS_DATABASE_URL is unset.
+    database_url_secret_arn: str | None = None
     db_pool_min_size: int = 1
     db_pool_max_size: int = 10
     # Unset means: the embedded moto server in dev and tests, the real AWS endpoint in prod.
@@ -106,6 +110,22 @@ class BaseAppSettings(BaseSettings):
     def production(self) -> bool:
         """Tell whether production rules apply (PICKVS_ENV is neither dev nor test)."""
         return self.env not in LAPTOP_ENVIRONMENTS
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secrets(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for name in cls.model_fields:
+            arn = data.get(f"{name}_secret_arn")
+            if arn and not data.get(name):
+                from pickvs.secrets import SecretUnreadable, secret_value
+
+                try:
+                    data = {**data, name: secret_value(name, str(arn))}
+                except SecretUnreadable as exc:
+                    raise ValueError(f"PICKVS_{name.upper()}_SECRET_ARN: {exc}") from None
+        return data
 
     @model_validator(mode="after")
     def _production_needs_a_real_database(self) -> BaseAppSettings:

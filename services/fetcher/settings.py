@@ -17,6 +17,8 @@ class FetcherSettings(BaseAppSettings):
 
     # Unset: the Odds API simulator `make dev` started (never in prod). Set: the API at odds_api_base_url.
     odds_api_key: str | None = None
+    # AWS: the Secrets Manager secret holding the key, read at start-up when PICKVS_ODDS_API_KEY is unset.
+    odds_api_key_secret_arn: str | None = None
     odds_api_base_url: str = "https://api.the-odds-api.com"
     # Comma-separated (or a JSON list): PICKVS_SPORTS=basketball_nba,americanfootball_nfl
     sports: CommaList = ["basketball_nba"]
