@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: dev test lint bench install migrate clean
+.PHONY: dev test lint bench install migrate package clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("PickVs needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -32,8 +32,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+## Build each Lambda function's package (only what it imports) under build/lambda/ for infra/template.yaml.
+package: $(STAMP)
+	$(BIN)/python -m infra.package
+
 migrate: $(STAMP)
 	$(BIN)/pickvs db migrate
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis build .aws-sam
