@@ -27,6 +27,7 @@ ATTRIBUTES = {
     "AWS::RDS::DBInstance": {"Endpoint.Address", "Endpoint.Port", "DBInstanceArn"},
     "AWS::IAM::AccessKey": {"SecretAccessKey"},
     "AWS::IAM::User": {"Arn"},
+    "AWS::IAM::Role": {"Arn", "RoleId"},
     "AWS::SNS::Topic": {"TopicArn", "TopicName"},
     "AWS::SecretsManager::Secret": {"Id"},
     "AWS::Logs::LogGroup": {"Arn"},
@@ -202,31 +203,46 @@ def test_the_queues_have_the_names_and_attributes_of_the_bootstrap(template: dic
         assert consumer.timeout == bootstrap.CONSUMER_TIMEOUT_SECONDS
 
 
-def _statements(function: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s for policy in function["Properties"].get("Policies", []) for s in policy["Statement"]]
+def _role_statements(template: dict[str, Any], function: dict[str, Any]) -> list[dict[str, Any]]:
+    role = template["Resources"][function["Properties"]["Role"]["Fn::GetAtt"][0]]
+    assert role["Type"] == "AWS::IAM::Role"
+    return [s for policy in role["Properties"]["Policies"] for s in policy["PolicyDocument"]["Statement"]]
 
 
-def test_each_function_may_do_only_what_it_needs(template: dict[str, Any]) -> None:
+def test_each_function_has_a_role_of_its_own_allowed_only_what_its_code_calls(template: dict[str, Any]) -> None:
     functions = _functions(template)
-    actions = {
-        logical: sorted(
-            {a for s in _statements(body) for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
-        )
-        for logical, body in functions.items()
-    }
-    assert actions == {
-        "FetchDispatchFunction": ["lambda:InvokeFunction"],
-        "FetchFunction": ["secretsmanager:GetSecretValue", "sqs:GetQueueUrl", "sqs:SendMessage"],
-        # SAM grants the SQS trigger's receive and delete on the one queue each consumer reads
-        "IngestFunction": ["secretsmanager:GetSecretValue"],
-        "GraderFunction": ["secretsmanager:GetSecretValue"],
-        "MigrateFunction": ["secretsmanager:GetSecretValue"],
-    }
+    # no SAM-made role (for an SQS trigger it would attach a managed policy covering every queue in the account)
+    assert all("Policies" not in body["Properties"] for body in functions.values())
+    roles = {body["Properties"]["Role"]["Fn::GetAtt"][0] for body in functions.values()}
+    assert len(roles) == len(functions)
+    allowed = {}
     for logical, body in functions.items():
-        for statement in _statements(body):
+        statements = _role_statements(template, body)
+        for statement in statements:
             assert statement["Effect"] == "Allow"
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-            assert "*" not in resources and all(isinstance(r, dict) for r in resources), logical
+            # every permission names its resources: never "*", never a managed policy
+            assert all(isinstance(r, dict) for r in resources), (logical, statement)
+        allowed[logical] = sorted(
+            {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+        )
+    logs = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    consume = ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
+    assert allowed == {
+        "FetchDispatchFunction": sorted(["lambda:InvokeFunction", *logs]),
+        "FetchFunction": sorted([*logs, "secretsmanager:GetSecretValue", "sqs:GetQueueUrl", "sqs:SendMessage"]),
+        "IngestFunction": sorted([*logs, "secretsmanager:GetSecretValue", *consume]),
+        "GraderFunction": sorted([*logs, "secretsmanager:GetSecretValue", *consume]),
+        "MigrateFunction": sorted([*logs, "secretsmanager:GetSecretValue"]),
+    }
+    # a consumer may read and delete only the queue its trigger reads
+    for function in FUNCTIONS:
+        if function.event_source is None:
+            continue
+        statements = _role_statements(template, functions[function.logical_id])
+        [consuming] = [s for s in statements if "sqs:ReceiveMessage" in s["Action"]]
+        queue = template["Resources"][consuming["Resource"]["Fn::GetAtt"][0]]["Properties"]["QueueName"]
+        assert queue == function.event_source.queue
 
 
 def test_every_dead_letter_queue_and_function_has_an_alarm_and_the_credit_alarm_reads_the_emitted_metric(
