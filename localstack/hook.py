@@ -104,6 +104,9 @@ def deploy_functions(session: Any, endpoint: str, build_dir: Path, environ: dict
     secrets = session.client("secretsmanager", endpoint_url=endpoint)
     common = {k: v for k, v in environ.items() if k.startswith("PICKVS_") and k not in SECRET_SETTINGS}
     common["PICKVS_ENV"] = environ.get("PICKVS_ENV", "prod")
+    if environ.get("PICKVS_LAMBDA_AWS_ENDPOINT_URL"):
+        # How the functions' botocore reaches LocalStack's Secrets Manager from their own containers.
+        common["AWS_ENDPOINT_URL"] = environ["PICKVS_LAMBDA_AWS_ENDPOINT_URL"]
     for setting, secret_name in SECRET_SETTINGS.items():
         if environ.get(setting):
             common[f"{setting}_SECRET_ARN"] = _secret_arn(secrets, secret_name, environ[setting])
@@ -130,9 +133,7 @@ def deploy_functions(session: Any, endpoint: str, build_dir: Path, environ: dict
         else:
             lambdas.update_function_code(FunctionName=name, ZipFile=code)
             _wait_active(lambdas, name)
-            arns[function["name"]] = lambdas.update_function_configuration(FunctionName=name, **settings)[
-                "FunctionArn"
-            ]
+            arns[function["name"]] = lambdas.update_function_configuration(FunctionName=name, **settings)["FunctionArn"]
         _wait_active(lambdas, name)
         source = function.get("event_source")
         if source:
