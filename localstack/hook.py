@@ -1,4 +1,4 @@
-"""LocalStack's init hook: the same queues, rules and (where LocalStack can run Lambda) functions as infra/template.yaml.
+"""LocalStack's init hook: the queues, rules and (where LocalStack can run Lambda) functions of infra/template.yaml.
 
 Run as a script, with boto3 alone (LocalStack's own Python runs it from init/ready.d/10-pickvs.sh); it loads
 `bootstrap.py` beside it and `services/fetcher/schedules.py` by their paths, never as packages: this directory is
@@ -17,6 +17,7 @@ called `localstack` like the package it runs beside. Idempotent: run it again an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import io
 import json
@@ -153,15 +154,14 @@ def deploy_functions(session: Any, endpoint: str, build_dir: Path, environ: dict
     answer = lambdas.invoke(FunctionName=FUNCTION_PREFIX + "migrate", Payload=b"{}")
     print(f"  migrate: {answer['Payload'].read().decode()}")
     dispatch = FUNCTION_PREFIX + "dispatch"
-    try:
+    # An earlier run may have granted it already.
+    with contextlib.suppress(lambdas.exceptions.ResourceConflictException):
         lambdas.add_permission(
             FunctionName=dispatch,
             StatementId="pickvs-rules",
             Action="lambda:InvokeFunction",
             Principal="events.amazonaws.com",
         )
-    except lambdas.exceptions.ResourceConflictException:
-        pass  # already granted by an earlier run
     return str(arns["dispatch"])
 
 
