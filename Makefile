@@ -36,6 +36,11 @@ bench: $(STAMP)
 package: $(STAMP)
 	$(BIN)/python -m infra.package
 
+## What `sam build` runs for each function (infra/template.yaml: BuildMethod makefile), into its ARTIFACTS_DIR.
+SAM_FUNCTIONS := FetchDispatchFunction FetchFunction IngestFunction GraderFunction MigrateFunction
+$(addprefix build-,$(SAM_FUNCTIONS)): $(STAMP)
+	$(BIN)/python -m infra.package --logical-id $(@:build-%=%) --into "$(ARTIFACTS_DIR)"
+
 migrate: $(STAMP)
 	$(BIN)/pickvs db migrate
 

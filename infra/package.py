@@ -261,9 +261,9 @@ def _copy_distribution(dist: metadata.Distribution, target: Path, botocore_servi
         shutil.copyfile(source, destination)
 
 
-def build_function(function: LambdaFunction, out_dir: Path) -> Path:
-    """Build one function's package directory under `out_dir`; return it."""
-    target = out_dir / function.name
+def build_function(function: LambdaFunction, out_dir: Path, *, into: Path | None = None) -> Path:
+    """Build one function's package directory under `out_dir` (or exactly at `into`); return it."""
+    target = into or out_dir / function.name
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -331,7 +331,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.package", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("names", nargs="*", help=f"functions (default: all of {', '.join(FUNCTIONS_BY_NAME)})")
     parser.add_argument("--out", type=Path, default=BUILD_DIR)
+    parser.add_argument("--logical-id", help="build the function with this template resource name (sam build)")
+    parser.add_argument("--into", type=Path, help="with --logical-id: the directory to fill (sam's ARTIFACTS_DIR)")
     args = parser.parse_args(argv)
+    if args.logical_id:
+        by_id = {f.logical_id: f for f in FUNCTIONS}
+        if args.logical_id not in by_id or args.into is None:
+            parser.error(f"--logical-id takes one of {', '.join(by_id)} and needs --into")
+        try:
+            check_platform()
+            built = {args.logical_id: build_function(by_id[args.logical_id], args.out, into=args.into)}
+        except PackagingError as exc:
+            print(f"sam build: {exc}", file=sys.stderr)
+            return 1
+        print(f"{args.logical_id}: {directory_size(args.into) / 1e6:.1f} MB in {args.into}")
+        return 0
     if unknown := sorted(set(args.names) - set(FUNCTIONS_BY_NAME)):
         parser.error(f"unknown function(s) {', '.join(unknown)}; known: {', '.join(FUNCTIONS_BY_NAME)}")
     try:

@@ -18,6 +18,7 @@ from contracts.events import parse_game_odds_event
 from devstack.odds_simulator import OddsApiSimulator, Slate
 from devstack.sqs import EmbeddedSqs
 from infra.package import FUNCTIONS, FUNCTIONS_BY_NAME, PackagingError, check_platform
+from infra.package import main as package_main
 from pickvs.runner import queue_arn, to_lambda_event
 from pickvs.sqs import queue_url
 from tests.builders import final
@@ -211,3 +212,17 @@ async def test_the_packaged_migrate_function_migrates_an_empty_database(
     finally:
         await admin.execute("DROP DATABASE IF EXISTS pickvs_packaged_migrate WITH (FORCE)")
         await admin.close()
+
+
+def test_sam_builds_a_function_into_its_artifacts_directory_with_the_same_contents(
+    packages: dict[str, Path], tmp_path: Path
+) -> None:
+    # WHEN sam build runs `make build-GraderFunction` (python -m infra.package --logical-id … --into ARTIFACTS_DIR)
+    artifacts = tmp_path / "GraderFunction"
+    assert package_main(["--logical-id", "GraderFunction", "--into", str(artifacts)]) == 0
+    # THEN the directory holds exactly what make package builds for the grader
+
+    def files(root: Path) -> list[str]:
+        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+    assert files(artifacts) == files(packages["grader"])

@@ -107,6 +107,14 @@ def _functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
 
 
+def _sam_build_targets() -> set[str]:
+    """The functions the Makefile's build-<Function> rule covers (what sam build calls)."""
+    makefile = (cfn.TEMPLATE.parents[1] / "Makefile").read_text()
+    [line] = [x for x in makefile.splitlines() if x.startswith("SAM_FUNCTIONS :=")]
+    assert "$(addprefix build-,$(SAM_FUNCTIONS)):" in makefile
+    return set(line.split(":=")[1].split())
+
+
 def _defines(module_file: Path, name: str) -> bool:
     tree = ast.parse(module_file.read_text())
     return any(isinstance(node, ast.FunctionDef) and node.name == name for node in tree.body)
@@ -119,10 +127,10 @@ def test_every_function_is_a_built_package_whose_handler_exists_with_the_setting
     assert set(functions) == {f.logical_id for f in FUNCTIONS}
     for function in FUNCTIONS:
         properties = functions[function.logical_id]["Properties"]
-        # CodeUri is the package make package builds, relative to the template
-        assert (cfn.TEMPLATE.parent / properties["CodeUri"]).resolve() == (
-            cfn.TEMPLATE.parents[1] / "build" / "lambda" / function.name
-        ).resolve()
+        # sam build runs `make build-<LogicalId>` at the repository's root, which builds this package
+        assert functions[function.logical_id]["Metadata"] == {"BuildMethod": "makefile"}
+        assert (cfn.TEMPLATE.parent / properties["CodeUri"]).resolve() == cfn.TEMPLATE.parents[1]
+        assert function.logical_id in _sam_build_targets()
         # the handler exists in that package
         assert properties["Handler"] == function.handler
         module, _, attribute = function.handler.rpartition(".")
