@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# npm ci writes this file; it is newer than the lock file exactly when node_modules matches the lock.
+NODE_STAMP := frontend/node_modules/.package-lock.json
 
-.PHONY: dev test lint bench install migrate package clean
+.PHONY: dev test lint bench install migrate package clean frontend-install frontend-types frontend-check frontend-e2e
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("PickVs needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -13,15 +15,33 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $@
 
+$(NODE_STAMP): frontend/package-lock.json frontend/package.json
+	cd frontend && npm ci --no-audit --no-fund
+
 install: $(STAMP)
 
-## Run the whole system locally (embedded Postgres, SQS and Odds API simulator); prints the URL.
+frontend-install: $(NODE_STAMP)
+
+## Run the whole system locally (embedded Postgres, SQS and Odds API simulator); builds the web app; prints the URL.
 dev: $(STAMP)
 	$(BIN)/pickvs dev
 
-## Run the whole test suite against a throwaway PostgreSQL cluster and the embedded SQS.
-test: $(STAMP)
+## Run the whole test suite: the web app's checks, its end-to-end run in Chromium, then pytest.
+test: $(STAMP) frontend-check frontend-e2e
 	$(BIN)/python -m pytest
+
+## The web app: lint, typecheck, component tests, and a build that fails over the board route's JS budget.
+frontend-check: $(NODE_STAMP)
+	cd frontend && npm run lint && npm run typecheck && npm test && npm run build
+
+## The web app in headless Chromium against a real stack (devstack/e2e_stack.py); writes docs/screenshots/.
+frontend-e2e: $(STAMP) $(NODE_STAMP)
+	cd frontend && npm run e2e
+
+## Regenerate the web app's API types from the API's OpenAPI schema (after any change to the API).
+frontend-types: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -m devstack.webapp openapi frontend/openapi.json
+	cd frontend && npx openapi-typescript openapi.json -o src/api/schema.d.ts
 
 ## Lint and format check (ruff).
 lint: $(STAMP)
@@ -45,4 +65,4 @@ migrate: $(STAMP)
 	$(BIN)/pickvs db migrate
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build .aws-sam
+	rm -rf $(VENV) .pytest_cache .hypothesis build .aws-sam frontend/node_modules frontend/dist

@@ -27,6 +27,7 @@ import uvicorn
 
 from devstack.demo_seed import demo_history
 from devstack.pipeline import fetch_scheduler, odds_api
+from devstack.webapp import web_app
 from devstack.workers import grader_worker, ingest_worker
 from pickvs.db import asyncpg_dsn
 from pickvs.settings import DEV_STACK_FILE, BaseAppSettings
@@ -162,6 +163,7 @@ COMPONENTS: list[Component] = [
     odds_api,
     ingest_worker,
     fetch_scheduler,
+    web_app,
     web,
 ]
 
@@ -191,7 +193,7 @@ async def run_dev(
             print(
                 "\nPickVs is running:\n  "
                 + "\n  ".join(stack.banner)
-                + f"\n\nOpen http://{host}:{port}/docs   (Ctrl-C stops everything)\n",
+                + f"\n\nOpen http://{host}:{port}/   (the app; API docs at /docs; Ctrl-C stops everything)\n",
                 flush=True,
             )
             await stack.stop.wait()

@@ -1,4 +1,4 @@
-"""Build the FastAPI app: routers per domain, one error format, CORS from settings."""
+"""Build the FastAPI app: routers per domain, one error format, CORS from settings, the built web app at `/`."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ from services.web.health.router import router as health_router
 from services.web.leaderboard.router import router as leaderboard_router
 from services.web.middleware import BodySizeLimit
 from services.web.picks.router import router as picks_router
+from services.web.rules.router import router as rules_router
 from services.web.settings import WebSettings, get_settings
 from services.web.users.router import router as users_router
+from services.web.webapp import WebApp, api_paths, has_build
 
 
 @asynccontextmanager
@@ -56,4 +58,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(games_router)
     app.include_router(picks_router)
+    app.include_router(rules_router)
+    if settings.web_app_dir is not None and has_build(settings.web_app_dir):
+        # Outermost: it sees the API's final answer (a 404 it may replace with a page or a file of the build).
+        app.add_middleware(WebApp, directory=settings.web_app_dir, api_paths=api_paths(app))
     return app

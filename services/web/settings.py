@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
-from pickvs.settings import BaseAppSettings, load_settings, production_because, refuse_default_secret
+from pickvs.settings import PROJECT_ROOT, BaseAppSettings, load_settings, production_because, refuse_default_secret
 
 DEV_JWT_SECRET = "dev-only-secret-change-me"
 # HS256 keys shorter than the hash (32 bytes) can be brute-forced offline from one token (RFC 7518 section 3.2).
@@ -42,6 +43,9 @@ class WebSettings(BaseAppSettings):
     cache_max_age_seconds: int = Field(default=15, ge=0)
     cache_version_ttl_seconds: float = Field(default=1.0, ge=0)
     cache_max_entries: int = Field(default=1024, ge=1)
+    # The built React app (`npm run build` in frontend/), served at / when it holds an index.html (a deployment that
+    # hosts the app on a static site of its own points this at a directory without one).
+    web_app_dir: Path | None = PROJECT_ROOT / "frontend" / "dist"
 
     @model_validator(mode="after")
     def _no_laptop_defaults_in_production(self) -> WebSettings:

@@ -53,3 +53,16 @@ class LeaderboardPublic(BaseModel):
     limit: int
     offset: int
     entries: list[LeaderboardEntry]
+
+
+class LeaderboardStanding(BaseModel):
+    """The signed-in player's place in one ranking, wherever it falls (or why they are not ranked)."""
+
+    window: Window
+    since: datetime | None = Field(description="Picks graded at or after this instant count; null for `all`")
+    sport: str | None
+    sort: SortKey
+    min_picks: int = Field(description="Players with fewer graded picks in the window are not ranked")
+    total: int = Field(description="Ranked players")
+    picks: int = Field(description="My graded picks in the window (and sport), ranked or not")
+    entry: LeaderboardEntry | None = Field(description="My row as the leaderboard shows it; null when I am not ranked")

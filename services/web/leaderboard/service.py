@@ -9,6 +9,7 @@ import asyncpg
 from services.web.leaderboard.schemas import (
     LeaderboardEntry,
     LeaderboardPublic,
+    LeaderboardStanding,
     SortKey,
     Window,
 )
@@ -29,7 +30,9 @@ _ORDER_BY = {
     SortKey.rating: f"rating_exact DESC, {_TIE_BREAKS}",
 }
 
-_SQL = """
+# Every player's totals over the window (qualified or not), then the qualified ones ranked; the two statements below
+# differ only in what they read from the ranking.
+_RANKED = """
 WITH totals AS (
     SELECT p.user_id,
            sum(p.result_units) AS units,
@@ -42,7 +45,6 @@ WITH totals AS (
     {join_game}
     WHERE p.status IN ('won', 'lost', 'push'){filters}
     GROUP BY p.user_id
-    HAVING count(*) >= $1
 ), scored AS (
     SELECT t.*, u.username,
            t.units / t.wagered AS roi_exact,
@@ -50,15 +52,23 @@ WITH totals AS (
            t.units / t.wagered * t.picks / (t.picks + $2::int) AS rating_exact
     FROM totals t
     JOIN "user" u ON u.id = t.user_id
+    WHERE t.picks >= $1
 ), ranked AS (
     SELECT scored.*, row_number() OVER (ORDER BY {order_by}) AS rank
     FROM scored
 )
+"""
+
+_COLUMNS = """rank, username, units, wagered, round(roi_exact, 6) AS roi, wins, losses, pushes, picks,
+           round(win_rate_exact, 6) AS win_rate, round(rating_exact, 6) AS rating"""
+
+_PAGE_SQL = (
+    _RANKED
+    + f"""
 SELECT c.total, r.*
 FROM (SELECT count(*) AS total FROM scored) c
 LEFT JOIN LATERAL (
-    SELECT rank, username, units, wagered, round(roi_exact, 6) AS roi, wins, losses, pushes, picks,
-           round(win_rate_exact, 6) AS win_rate, round(rating_exact, 6) AS rating
+    SELECT {_COLUMNS}
     FROM ranked
     WHERE rank > $3
     ORDER BY rank
@@ -66,6 +76,38 @@ LEFT JOIN LATERAL (
 ) r ON true
 ORDER BY r.rank
 """
+)
+
+# $3 is the player: their own row wherever it ranks, and their graded picks in the window even when too few to rank.
+_MINE_SQL = (
+    _RANKED
+    + f"""
+SELECT c.total, (SELECT picks FROM totals WHERE user_id = $3) AS my_picks, r.*
+FROM (SELECT count(*) AS total FROM scored) c
+LEFT JOIN LATERAL (SELECT {_COLUMNS} FROM ranked WHERE user_id = $3) r ON true
+"""
+)
+
+
+def _query(
+    template: str, *, sort: SortKey, since: datetime | None, sport: str | None, args: list[object]
+) -> tuple[str, list[object]]:
+    """Fill the template's filters, adding only the ones that are set, and return the SQL and its arguments."""
+    # Filters are added only when set (never "$n IS NULL OR ..."), so each shape gets a plan that can use the
+    # graded_at index, and the game join happens only for a sport filter.
+    filters = ""
+    if since is not None:
+        args.append(since)
+        filters += f"\n      AND p.graded_at >= ${len(args)}"
+    if sport is not None:
+        args.append(sport)
+        filters += f"\n      AND g.sport_key = ${len(args)}"
+    sql = template.format(
+        order_by=_ORDER_BY[sort],
+        filters=filters,
+        join_game="JOIN game g ON g.id = p.game_id" if sport is not None else "",
+    )
+    return sql, args
 
 
 def window_start(*, window: Window, today: date, season_start: date) -> datetime | None:
@@ -97,20 +139,8 @@ async def get_leaderboard(
     """Rank the players with at least `min_picks` graded picks in the window (and sport), one page of them."""
     minimum = DEFAULT_MIN_PICKS[sort] if min_picks is None else min_picks
     since = window_start(window=window, today=today, season_start=season_start)
-    # Filters are added only when set (never "$n IS NULL OR ..."), so each shape gets a plan that can use the
-    # graded_at index, and the game join happens only for a sport filter.
-    args: list[object] = [minimum, RATING_PRIOR_PICKS, offset, limit]
-    filters = ""
-    if since is not None:
-        args.append(since)
-        filters += f"\n      AND p.graded_at >= ${len(args)}"
-    if sport is not None:
-        args.append(sport)
-        filters += f"\n      AND g.sport_key = ${len(args)}"
-    sql = _SQL.format(
-        order_by=_ORDER_BY[sort],
-        filters=filters,
-        join_game="JOIN game g ON g.id = p.game_id" if sport is not None else "",
+    sql, args = _query(
+        _PAGE_SQL, sort=sort, since=since, sport=sport, args=[minimum, RATING_PRIOR_PICKS, offset, limit]
     )
     rows = await pool.fetch(sql, *args)
     entries = [
@@ -128,4 +158,36 @@ async def get_leaderboard(
         limit=limit,
         offset=offset,
         entries=entries,
+    )
+
+
+async def get_my_standing(
+    *,
+    pool: asyncpg.Pool,
+    user_id: int,
+    window: Window,
+    sport: str | None,
+    sort: SortKey,
+    min_picks: int | None,
+    today: date,
+    season_start: date,
+) -> LeaderboardStanding:
+    """Return the player's own row in this ranking (None when unranked) and their graded picks in the window."""
+    minimum = DEFAULT_MIN_PICKS[sort] if min_picks is None else min_picks
+    since = window_start(window=window, today=today, season_start=season_start)
+    sql, args = _query(_MINE_SQL, sort=sort, since=since, sport=sport, args=[minimum, RATING_PRIOR_PICKS, user_id])
+    row = await pool.fetchrow(sql, *args)
+    assert row is not None  # the count subquery always yields one row
+    entry = None
+    if row["rank"] is not None:
+        entry = LeaderboardEntry(**{k: v for k, v in dict(row).items() if k not in ("total", "my_picks")})
+    return LeaderboardStanding(
+        window=window,
+        since=since,
+        sport=sport,
+        sort=sort,
+        min_picks=minimum,
+        total=row["total"],
+        picks=row["my_picks"] or 0,
+        entry=entry,
     )
