@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # npm ci writes this file; it is newer than the lock file exactly when node_modules matches the lock.
 NODE_STAMP := frontend/node_modules/.package-lock.json
 
-.PHONY: dev test lint bench install migrate clean frontend-install frontend-types frontend-check frontend-e2e
+.PHONY: dev test lint bench install migrate package clean frontend-install frontend-types frontend-check frontend-e2e
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("PickVs needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -52,8 +52,17 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+## Build each Lambda function's package (only what it imports) under build/lambda/ for infra/template.yaml.
+package: $(STAMP)
+	$(BIN)/python -m infra.package
+
+## What `sam build` runs for each function (infra/template.yaml: BuildMethod makefile), into its ARTIFACTS_DIR.
+SAM_FUNCTIONS := FetchDispatchFunction FetchFunction IngestFunction GraderFunction MigrateFunction
+$(addprefix build-,$(SAM_FUNCTIONS)): $(STAMP)
+	$(BIN)/python -m infra.package --logical-id $(@:build-%=%) --into "$(ARTIFACTS_DIR)"
+
 migrate: $(STAMP)
 	$(BIN)/pickvs db migrate
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis frontend/node_modules frontend/dist
+	rm -rf $(VENV) .pytest_cache .hypothesis build .aws-sam frontend/node_modules frontend/dist

@@ -1,7 +1,8 @@
 """Create PickVs's SQS queues and dead-letter queues, idempotently.
 
-The one bootstrap: LocalStack's init hook runs this file as a script, `make dev` and the tests import it
-(`devstack.sqs.ensure_queues`), and the deployment template must create the same queues with the same attributes.
+The one bootstrap: LocalStack's init hook (`hook.py`) loads this file by its path, `make dev` and the tests import it
+(`devstack.sqs.ensure_queues`), and the deployment template (infra/template.yaml) creates the same queues with the same
+attributes (tests/infra proves it).
 Running it again changes nothing; a drifted attribute is put back. Plain boto3 and the standard library only, so it
 also runs inside the LocalStack container: the queue names are spelled here as in `pickvs/queues.py`, and a test proves
 the two agree.
@@ -16,8 +17,11 @@ import sys
 from typing import Any
 
 MAX_RECEIVE_COUNT = 3
-# Six times the consumers' Lambda timeout (10 s), as AWS recommends for SQS event sources.
-VISIBILITY_TIMEOUT_SECONDS = 60
+# Six times the consumers' Lambda timeout (50 s, infra/template.yaml), as AWS advises for SQS event sources. A batch
+# that an outage fails whole comes back after this long, so three receives outlast about ten minutes of database
+# outage (an RDS Multi-AZ failover, a reboot) before a good event reaches the DLQ (docs/ingestion.md).
+CONSUMER_TIMEOUT_SECONDS = 50
+VISIBILITY_TIMEOUT_SECONDS = 6 * CONSUMER_TIMEOUT_SECONDS
 RETENTION_SECONDS = 4 * 24 * 3600
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 QUEUE_NAMES = ("game-events", "score-events")

@@ -7,7 +7,9 @@ default secret, a missing database URL or key, or a localhost origin stops start
 
 Sources, highest priority first: arguments, `PICKVS_*` environment variables, `.env`, and — in dev only — the record a
 running `make dev` stack keeps under the data dir (`dev-stack.json`), so a command in another terminal finds the
-stack's database, SQS and Odds API without any variable set.
+stack's database, SQS and Odds API without any variable set. On AWS a secret comes by reference: a field `X` with a
+sibling `X_secret_arn` is read from Secrets Manager (`pickvs.secrets`) when `PICKVS_X` is unset and
+`PICKVS_X_SECRET_ARN` is set, once, as the settings are built.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import ValidationError, model_validator
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from pickvs.queues import GAME_EVENTS_QUEUE, SCORE_EVENTS_QUEUE
 
@@ -32,6 +34,9 @@ DEV_STACK_FILE = "dev-stack.json"
 ODDS_API_FIELDS = ("odds_api_base_url", "odds_api_key", "odds_monthly_budget")
 
 Environment = Literal["dev", "test", "prod"]
+# A list setting written as comma-separated text (PICKVS_SPORTS=basketball_nba,americanfootball_nfl) or a JSON list;
+# its field validator calls `split_commas`.
+CommaList = Annotated[list[str], NoDecode]
 # Where the defaults made for a laptop are accepted; anywhere else production rules apply.
 LAPTOP_ENVIRONMENTS = ("dev", "test")
 
@@ -79,6 +84,8 @@ class BaseAppSettings(BaseSettings):
     env: Environment = "prod"
     # Unset means: the embedded cluster that `make dev` / the tests start.
     database_url: str | None = None
+    # AWS: the Secrets Manager secret holding the database URL (or RDS's JSON), read when PICKVS_DATABASE_URL is unset.
+    database_url_secret_arn: str | None = None
     db_pool_min_size: int = 1
     db_pool_max_size: int = 10
     # Unset means: the embedded moto server in dev and tests, the real AWS endpoint in prod.
@@ -104,6 +111,22 @@ class BaseAppSettings(BaseSettings):
         """Tell whether production rules apply (PICKVS_ENV is neither dev nor test)."""
         return self.env not in LAPTOP_ENVIRONMENTS
 
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secrets(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for name in cls.model_fields:
+            arn = data.get(f"{name}_secret_arn")
+            if arn and not data.get(name):
+                from pickvs.secrets import SecretUnreadable, secret_value
+
+                try:
+                    data = {**data, name: secret_value(name, str(arn))}
+                except SecretUnreadable as exc:
+                    raise ValueError(f"PICKVS_{name.upper()}_SECRET_ARN: {exc}") from None
+        return data
+
     @model_validator(mode="after")
     def _production_needs_a_real_database(self) -> BaseAppSettings:
         if self.production and not self.database_url:
@@ -120,6 +143,16 @@ def refuse_default_secret(*, env: Environment, name: str, value: str, default: s
     """Fail fast when a secret still holds its published default outside dev and test."""
     if env not in LAPTOP_ENVIRONMENTS and value == default:
         raise ValueError(f"{name} must be set to a real secret {production_because()}; the default is published")
+
+
+def split_commas(value: Any) -> Any:
+    """Turn comma-separated text (or a JSON list in text) into a list; leave any other value to pydantic."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return value
 
 
 class SettingsError(ValueError):

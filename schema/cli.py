@@ -10,15 +10,11 @@ import asyncpg
 from pickvs.cli import CliError, Subparsers
 from pickvs.db import DatabaseNotConfigured, asyncpg_dsn, database_url
 from pickvs.settings import BaseAppSettings
-from schema.migrate import MigrationError, migrate
+from schema.migrate import MigrationError, migrate_url
 
 
 async def _migrate() -> list[str]:
-    conn = await asyncpg.connect(asyncpg_dsn(database_url(BaseAppSettings())))
-    try:
-        return [f"{m.version}_{m.name}" for m in await migrate(conn)]
-    finally:
-        await conn.close()
+    return await migrate_url(asyncpg_dsn(database_url(BaseAppSettings())))
 
 
 def _run_migrate(_: argparse.Namespace) -> int:

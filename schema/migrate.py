@@ -86,3 +86,12 @@ async def migrate(conn: asyncpg.Connection, migrations: list[Migration] | None =
         return applied
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _ADVISORY_LOCK_KEY)
+
+
+async def migrate_url(url: str) -> list[str]:
+    """Connect to the database at `url`, apply the pending migrations and return their names (none when up to date)."""
+    conn = await asyncpg.connect(url, timeout=30)
+    try:
+        return [f"{m.version}_{m.name}" for m in await migrate(conn)]
+    finally:
+        await conn.close()

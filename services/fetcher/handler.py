@@ -1,51 +1,62 @@
-"""The fetcher's Lambda entry point: every EventBridge schedule targets `lambda_handler`, which finds the schedule by
-the rule's name (`schedules.SCHEDULES`) and runs its job (`jobs.JOBS`).
+"""The fetcher's Lambda entry point: `lambda_handler` takes an EventBridge scheduled event, finds the schedule by the
+rule's name (`schedules.SCHEDULES`) and runs its job (`jobs.JOBS`).
 
-A short adapter: parse the scheduled event, look up the schedule, run one job, return its report. A run that must stop
-(bad key, credits exhausted) returns its report with `ok: false` and logs the reason at ERROR instead of raising:
-raising would make Lambda's asynchronous invocation try the same doomed run twice more.
+On AWS every rule targets the fan-out (`dispatch.py`), which forwards the scheduled event once per configured sport
+with the sport in its `detail`; such a run fetches that sport only, so one sport's failure never touches another's. An
+event without a sport (a rule targeting this function directly, a manual invocation) runs every configured sport.
+
+A short adapter: parse the scheduled event, look up the schedule, run one job, return its report and record what the
+run spent as metrics (`metrics.py`). A run that must stop (bad key, credits exhausted) returns its report with
+`ok: false` and logs the reason at ERROR instead of raising: raising would make Lambda's asynchronous invocation try
+the same doomed run twice more.
 """
 
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pickvs.lambda_runtime import run_in_container_loop
 from services.fetcher.jobs import JOBS
+from services.fetcher.metrics import emit_run_metrics
 from services.fetcher.normalize import NormalizationError, parse_time
 from services.fetcher.resources import FetcherDeps, open_fetcher
-from services.fetcher.schedules import SCHEDULES_BY_RULE, Schedule
+from services.fetcher.schedules import NotAScheduledEvent, Schedule, schedule_of
 from services.fetcher.settings import get_settings
 
 
-class NotAScheduledEvent(ValueError):
-    """The invocation is not an EventBridge scheduled event of one of our rules."""
+class ScheduledRun(NamedTuple):
+    """What one invocation asks for: a schedule, when it fired, and the one sport to fetch (None: every sport)."""
+
+    schedule: Schedule
+    scheduled_for: datetime
+    sport: str | None = None
 
 
-def parse_scheduled_event(event: Any) -> tuple[Schedule, datetime]:
-    """Check an EventBridge scheduled event's shape; return the schedule its rule stands for and its time."""
-    if (
-        not isinstance(event, dict)
-        or event.get("detail-type") != "Scheduled Event"
-        or event.get("source") != "aws.events"
-    ):
-        raise NotAScheduledEvent(
-            "expected an EventBridge scheduled event (source aws.events, detail-type Scheduled Event)"
-        )
-    rules = [str(arn).rpartition("rule/")[2] for arn in event.get("resources") or []]
-    schedule = next((SCHEDULES_BY_RULE[rule] for rule in rules if rule in SCHEDULES_BY_RULE), None)
-    if schedule is None:
-        raise NotAScheduledEvent(f"no schedule for the rule(s) {rules}; known: {', '.join(SCHEDULES_BY_RULE)}")
+def parse_scheduled_event(event: Any) -> ScheduledRun:
+    """Check an EventBridge scheduled event's shape; return the schedule its rule stands for, its time and its sport."""
+    schedule = schedule_of(event)
+    detail = event.get("detail") or {}
+    sport = detail.get("sport") if isinstance(detail, dict) else None
+    if sport is not None and (not isinstance(sport, str) or not sport):
+        raise NotAScheduledEvent(f"the event's detail.sport must be a sport key, not {sport!r}")
     try:
-        return schedule, parse_time(event.get("time"))
+        return ScheduledRun(schedule, parse_time(event.get("time")), sport)
     except NormalizationError as exc:
         raise NotAScheduledEvent(f"the event's time: {exc}") from None
 
 
-async def run_schedule(schedule: Schedule, scheduled_for: datetime, fetcher: FetcherDeps) -> dict[str, Any]:
-    """Run a schedule's job (if the schedule is on) with the given resources; return its report as a dict."""
+async def run_schedule(
+    schedule: Schedule, scheduled_for: datetime, fetcher: FetcherDeps, *, sport: str | None = None
+) -> dict[str, Any]:
+    """Run a schedule's job (if the schedule is on) for one sport or every configured one; return its report."""
+    if sport is not None:
+        if sport not in fetcher.settings.sports:
+            # Never spend credits on a sport nobody configured (a stale rule, a hand-made event).
+            raise NotAScheduledEvent(f"sport {sport} is not in PICKVS_SPORTS ({', '.join(fetcher.settings.sports)})")
+        fetcher = replace(fetcher, settings=fetcher.settings.model_copy(update={"sports": [sport]}))
     if not schedule.enabled(fetcher.settings):
         return {
             "job": str(schedule.job),
@@ -69,10 +80,12 @@ _fetcher: FetcherDeps | None = None
 async def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Run the job of one scheduled event with this container's resources."""
     global _fetcher
-    schedule, scheduled_for = parse_scheduled_event(event)
+    run = parse_scheduled_event(event)
     if _fetcher is None:
         _fetcher = await _container.enter_async_context(open_fetcher(get_settings()))
-    return await run_schedule(schedule, scheduled_for, _fetcher)
+    report = await run_schedule(run.schedule, run.scheduled_for, _fetcher, sport=run.sport)
+    await emit_run_metrics(_fetcher, report)
+    return report
 
 
 async def close() -> None:

@@ -1,9 +1,11 @@
 """The fetch schedules, defined once: each rule's name, the job it starts and its daily time (UTC).
 
-The deployment template creates one EventBridge rule per schedule with `Schedule.expression`, all targeting the one
-Lambda entry point `services.fetcher.handler.lambda_handler`, which finds the schedule by the rule's name; the local
-`make dev` scheduler and `pickvs quota` read the same times. Every schedule fires once a day, so a daily time is all a
-schedule needs (no cron parser).
+The deployment template (infra/template.yaml) creates one EventBridge rule per schedule with `Schedule.expression`
+(tests/infra proves the two agree), each targeting the fan-out `services.fetcher.dispatch`, which starts one run of the
+fetcher's entry point `services.fetcher.handler.lambda_handler` per configured sport; the handler finds the schedule by
+the rule's name. LocalStack's init hook loads this file by its path to create the same rules, so it imports nothing
+but the standard library at run time. The local `make dev` scheduler and `pickvs quota` read the same times. Every
+schedule fires once a day, so a daily time is all a schedule needs (no cron parser).
 
 Why these times (UTC): NBA tip-offs run 23:00–03:30 UTC and games end by about 06:00 UTC. Odds at 15:00 price the
 evening's slate once lines are up; scores at 10:00 settle the night's games with one look-back; the optional closing
@@ -15,8 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
-from services.fetcher.settings import FetcherSettings
+if TYPE_CHECKING:
+    from services.fetcher.settings import FetcherSettings
 
 
 class Job(StrEnum):
@@ -83,3 +87,24 @@ SCHEDULES: tuple[Schedule, ...] = (
     ),
 )
 SCHEDULES_BY_RULE = {schedule.rule_name: schedule for schedule in SCHEDULES}
+
+
+class NotAScheduledEvent(ValueError):
+    """The invocation is not an EventBridge scheduled event of one of our rules (or names a sport not configured)."""
+
+
+def schedule_of(event: Any) -> Schedule:
+    """Check an EventBridge scheduled event's shape and return the schedule its rule (in `resources`) stands for."""
+    if (
+        not isinstance(event, dict)
+        or event.get("detail-type") != "Scheduled Event"
+        or event.get("source") != "aws.events"
+    ):
+        raise NotAScheduledEvent(
+            "expected an EventBridge scheduled event (source aws.events, detail-type Scheduled Event)"
+        )
+    rules = [str(arn).rpartition("rule/")[2] for arn in event.get("resources") or []]
+    schedule = next((SCHEDULES_BY_RULE[rule] for rule in rules if rule in SCHEDULES_BY_RULE), None)
+    if schedule is None:
+        raise NotAScheduledEvent(f"no schedule for the rule(s) {rules}; known: {', '.join(SCHEDULES_BY_RULE)}")
+    return schedule

@@ -9,9 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from contracts.markets import Market
-from pickvs.settings import BaseAppSettings, load_settings, production_because
-
-CommaList = Annotated[list[str], NoDecode]
+from pickvs.settings import BaseAppSettings, CommaList, load_settings, production_because, split_commas
 
 
 class FetcherSettings(BaseAppSettings):
@@ -19,6 +17,8 @@ class FetcherSettings(BaseAppSettings):
 
     # Unset: the Odds API simulator `make dev` started (never in prod). Set: the API at odds_api_base_url.
     odds_api_key: str | None = None
+    # AWS: the Secrets Manager secret holding the key, read at start-up when PICKVS_ODDS_API_KEY is unset.
+    odds_api_key_secret_arn: str | None = None
     odds_api_base_url: str = "https://api.the-odds-api.com"
     # Comma-separated (or a JSON list): PICKVS_SPORTS=basketball_nba,americanfootball_nfl
     sports: CommaList = ["basketball_nba"]
@@ -39,18 +39,13 @@ class FetcherSettings(BaseAppSettings):
     # A game this long past tip-off and still not completed is published as void (postponed or cancelled).
     void_after_hours: int = Field(default=36, ge=1)
     publish_max_attempts: int = Field(default=3, ge=1, le=10)
+    # The CloudWatch namespace of the run metrics the Lambda prints (services/fetcher/metrics.py).
+    metrics_namespace: str = "PickVs"
 
     @field_validator("sports", "odds_regions", "odds_markets", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                import json
-
-                return json.loads(text)
-            return [item.strip() for item in text.split(",") if item.strip()]
-        return value
+        return split_commas(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> FetcherSettings:

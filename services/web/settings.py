@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, IPvAnyNetwork, model_validator
+from pydantic import Field, IPvAnyNetwork, field_validator, model_validator
+from pydantic_settings import NoDecode
 
 from pickvs.settings import PROJECT_ROOT, BaseAppSettings, load_settings, production_because, refuse_default_secret
 
@@ -52,8 +55,9 @@ class WebSettings(BaseAppSettings):
     # holding the pick table) before answering 503, so no pick waits its way past tip-off.
     pick_lock_timeout_ms: int = Field(default=2000, ge=1)
     # The client IP is read from X-Forwarded-For only when the TCP peer is one of these proxies (addresses or CIDR
-    # networks, a JSON list); by default none is trusted and the peer address is the client.
-    trusted_proxies: list[IPvAnyNetwork] = []
+    # networks, comma-separated as infra/serve-web.sh passes them to uvicorn, or a JSON list); by default none is
+    # trusted and the peer address is the client.
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = []
     # argon2 work: this many hashes at once (unset: one per core) and this many more requests waiting; any further
     # login or registration is shed with 503 + Retry-After before it touches the database.
     password_hash_workers: int | None = Field(default=None, ge=1)
@@ -73,6 +77,16 @@ class WebSettings(BaseAppSettings):
     # Registrations per client IP within the window (each one costs an argon2 hash).
     register_window_seconds: int = Field(default=3600, ge=1)
     register_max_per_client: int = Field(default=5, ge=1)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            return (
+                json.loads(text) if text.startswith("[") else [part.strip() for part in text.split(",") if part.strip()]
+            )
+        return value
 
     @model_validator(mode="after")
     def _no_laptop_defaults_in_production(self) -> WebSettings:

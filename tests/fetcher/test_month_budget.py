@@ -83,7 +83,16 @@ async def test_with_30_percent_failures_the_ledger_never_crosses_the_budget_and_
     db: asyncpg.Pool, sqs: Any, simulator: Any, make_deps: Any, clock: Clock
 ) -> None:
     # GIVEN a budget that runs out mid-month and an API that fails ~30 % of requests (5xx, 429, timeouts)
-    deps = make_deps(odds_monthly_budget=50, odds_budget_reserve=5)
+    # The client's timeout is generous and retries plentiful, so only the injected failures fail an attempt: on a
+    # busy machine a 0.2 s timeout also cut healthy answers short, and the month then spent less than its budget.
+    simulator.timeout_hang_seconds = 0.8
+    deps = make_deps(
+        odds_monthly_budget=50,
+        odds_budget_reserve=5,
+        odds_api_timeout_seconds=0.5,
+        odds_api_max_attempts=8,
+        odds_api_retry_max_seconds=10.0,
+    )
     rng = random.Random(30)
 
     def inject() -> None:

@@ -39,7 +39,7 @@ async def test_bootstrap_puts_a_drifted_attribute_back(sqs: Any) -> None:
     report = await ensure_queues(BaseAppSettings())
     assert report["score-events"]["change"] == "updated"
     attrs = (await sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]))["Attributes"]
-    assert attrs["VisibilityTimeout"] == "60"
+    assert attrs["VisibilityTimeout"] == str(bootstrap.VISIBILITY_TIMEOUT_SECONDS) == "300"
     assert json.loads(attrs["RedrivePolicy"])["maxReceiveCount"] == 3
 
 

@@ -276,3 +276,18 @@ async def test_the_served_app_does_not_let_a_local_caller_choose_its_ip_by_heade
         await serving
     # THEN the header did not make it three clients
     assert statuses == [201, 201, 429]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("10.0.0.0/8", ["10.0.0.0/8"]),
+        ("10.0.0.0/8, 192.0.2.1", ["10.0.0.0/8", "192.0.2.1/32"]),
+        ('["::1"]', ["::1/128"]),
+    ],
+)
+def test_trusted_proxies_are_read_comma_separated_as_the_server_command_passes_them_or_as_json(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: list[str]
+) -> None:
+    monkeypatch.setenv("PICKVS_TRUSTED_PROXIES", value)
+    assert [str(network) for network in WebSettings().trusted_proxies] == expected
