@@ -26,9 +26,12 @@ frontend-install: $(NODE_STAMP)
 dev: $(STAMP)
 	$(BIN)/pickvs dev
 
-## Run the whole test suite: the web app's checks, its end-to-end run in Chromium, then pytest.
-test: $(STAMP) frontend-check frontend-e2e
-	$(BIN)/python -m pytest
+## Run the whole test suite: lint and types, the web app's checks, its end-to-end run in Chromium, then pytest.
+test: lint frontend-check frontend-e2e
+	@# pytest's exit code 5 means it collected no tests: an empty or filtered-out suite is a failure here.
+	@$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is empty or was filtered out" >&2; exit 1; fi; \
+	exit $$rc
 
 ## The web app: lint, typecheck, component tests, and a build that fails over the board route's JS budget.
 frontend-check: $(NODE_STAMP)
@@ -43,10 +46,11 @@ frontend-types: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m devstack.webapp openapi frontend/openapi.json
 	cd frontend && npx openapi-typescript openapi.json -o src/api/schema.d.ts
 
-## Lint and format check (ruff).
+## Lint, format check and types: ruff, and mypy (--strict for production code; configured in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## Run the benchmarks under bench/ and print their ratios.
 bench: $(STAMP)
