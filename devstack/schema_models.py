@@ -79,6 +79,7 @@ class Game(SQLModel, table=True):
     odds_fetched_at: datetime | None = _ts(nullable=True)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    settled_at: datetime | None = _ts(nullable=True)
 
 
 class Odds(SQLModel, table=True):

@@ -99,13 +99,13 @@ _RECOMPUTE_DAYS_SQL = f"""
 WITH {_COMPUTED_DAYS},
 differing AS (
     SELECT coalesce(c.user_id, d.user_id) AS user_id, coalesce(c.sport_key, d.sport_key) AS sport_key,
-           coalesce(c.day, d.day) AS day,
+           coalesce(c.day, d.day) AS day, c.user_id IS NULL AS nothing_graded,
            coalesce(d.units, 0) AS units, coalesce(d.wagered, 0) AS wagered, coalesce(d.wins, 0) AS wins,
            coalesce(d.losses, 0) AS losses, coalesce(d.pushes, 0) AS pushes, coalesce(d.voids, 0) AS voids,
            coalesce(c.units, 0) AS new_units, coalesce(c.wagered, 0) AS new_wagered, coalesce(c.wins, 0) AS new_wins,
            coalesce(c.losses, 0) AS new_losses, coalesce(c.pushes, 0) AS new_pushes, coalesce(c.voids, 0) AS new_voids
     FROM computed_day c
-    FULL JOIN player_day d ON (d.user_id, d.sport_key, d.day) = (c.user_id, c.sport_key, c.day)
+    FULL JOIN player_day d ON d.user_id = c.user_id AND d.sport_key = c.sport_key AND d.day = c.day
     WHERE (coalesce(d.units, 0), coalesce(d.wagered, 0), coalesce(d.wins, 0), coalesce(d.losses, 0),
            coalesce(d.pushes, 0), coalesce(d.voids, 0))
           <>
@@ -116,13 +116,20 @@ fixed AS (
     INSERT INTO player_day AS t (user_id, sport_key, day, units, wagered, wins, losses, pushes, voids)
     SELECT user_id, sport_key, day, new_units, new_wagered, new_wins, new_losses, new_pushes, new_voids
     FROM differing
-    WHERE $1
+    WHERE $1 AND NOT nothing_graded
     ON CONFLICT (user_id, sport_key, day) DO UPDATE
     SET units = excluded.units, wagered = excluded.wagered, wins = excluded.wins, losses = excluded.losses,
         pushes = excluded.pushes, voids = excluded.voids
     RETURNING 1
+),
+emptied AS (
+    -- A day none of the player's picks is graded on any more (a re-grade moved them) keeps no row.
+    DELETE FROM player_day t
+    USING differing x
+    WHERE $1 AND x.nothing_graded AND (t.user_id, t.sport_key, t.day) = (x.user_id, x.sport_key, x.day)
+    RETURNING 1
 )
-SELECT d.*, u.username, (SELECT count(*) FROM fixed) AS fixed
+SELECT d.*, u.username, (SELECT count(*) FROM fixed) + (SELECT count(*) FROM emptied) AS fixed
 FROM differing d JOIN "user" u ON u.id = d.user_id
 ORDER BY d.user_id, d.sport_key, d.day
 """
@@ -139,12 +146,10 @@ days AS (
     FROM computed_day
     GROUP BY user_id, day
 ),
-months AS (
-    SELECT user_id, sport_key, date_trunc('month', day)::date AS month,
-           sum(units) AS units, sum(wagered) AS wagered, sum(wins)::int AS wins, sum(losses)::int AS losses,
-           sum(pushes)::int AS pushes
+marked AS (
+    SELECT days.*, date_trunc('month', day)::date AS month,
+           max(date_trunc('month', day)::date) OVER (PARTITION BY user_id, sport_key) AS last_month
     FROM days
-    GROUP BY 1, 2, 3
 ),
 computed AS (
     SELECT user_id, sport_key,
@@ -155,8 +160,13 @@ computed AS (
            coalesce(sum(wins) FILTER (WHERE day >= $2), 0)::int AS season_wins,
            coalesce(sum(losses) FILTER (WHERE day >= $2), 0)::int AS season_losses,
            coalesce(sum(pushes) FILTER (WHERE day >= $2), 0)::int AS season_pushes,
-           max(date_trunc('month', day))::date AS last_month
-    FROM days
+           max(last_month) AS last_month,
+           coalesce(sum(units) FILTER (WHERE month = last_month), 0) AS last_month_units,
+           coalesce(sum(wagered) FILTER (WHERE month = last_month), 0) AS last_month_wagered,
+           coalesce(sum(wins) FILTER (WHERE month = last_month), 0)::int AS last_month_wins,
+           coalesce(sum(losses) FILTER (WHERE month = last_month), 0)::int AS last_month_losses,
+           coalesce(sum(pushes) FILTER (WHERE month = last_month), 0)::int AS last_month_pushes
+    FROM marked
     GROUP BY 1, 2
 ),
 compared AS (
@@ -169,36 +179,41 @@ compared AS (
            coalesce(c.season_units, 0) AS new_season_units, coalesce(c.season_wagered, 0) AS new_season_wagered,
            coalesce(c.season_wins, 0) AS new_season_wins, coalesce(c.season_losses, 0) AS new_season_losses,
            coalesce(c.season_pushes, 0) AS new_season_pushes,
-           CASE WHEN t.month_start >= c.last_month OR c.last_month IS NULL THEN t.month_start
-                ELSE c.last_month END AS new_month_start
+           m.month_start AS new_month_start,
+           CASE WHEN m.month_start = c.last_month THEN c.last_month_units ELSE 0 END AS new_month_units,
+           CASE WHEN m.month_start = c.last_month THEN c.last_month_wagered ELSE 0 END AS new_month_wagered,
+           CASE WHEN m.month_start = c.last_month THEN c.last_month_wins ELSE 0 END AS new_month_wins,
+           CASE WHEN m.month_start = c.last_month THEN c.last_month_losses ELSE 0 END AS new_month_losses,
+           CASE WHEN m.month_start = c.last_month THEN c.last_month_pushes ELSE 0 END AS new_month_pushes
     FROM computed c
-    FULL JOIN player_total t ON (t.sport_key, t.user_id) = (c.sport_key, c.user_id)
+    FULL JOIN player_total t ON t.sport_key = c.sport_key AND t.user_id = c.user_id
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN t.month_start >= c.last_month OR c.last_month IS NULL THEN t.month_start
+                    ELSE c.last_month END AS month_start
+    ) m
 ),
 differing AS (
-    SELECT x.*, u.username AS account_username,
-           coalesce(m.units, 0) AS new_month_units, coalesce(m.wagered, 0) AS new_month_wagered,
-           coalesce(m.wins, 0) AS new_month_wins, coalesce(m.losses, 0) AS new_month_losses,
-           coalesce(m.pushes, 0) AS new_month_pushes
+    SELECT x.*
     FROM compared x
-    JOIN "user" u ON u.id = x.k_user
-    LEFT JOIN months m ON (m.user_id, m.sport_key, m.month) = (x.k_user, x.k_sport, x.new_month_start)
     WHERE (x.units, x.wagered, x.wins, x.losses, x.pushes,
            x.season_units, x.season_wagered, x.season_wins, x.season_losses, x.season_pushes,
            x.month_start, x.month_units, x.month_wagered, x.month_wins, x.month_losses, x.month_pushes)
           IS DISTINCT FROM
           (x.new_units, x.new_wagered, x.new_wins, x.new_losses, x.new_pushes,
            x.new_season_units, x.new_season_wagered, x.new_season_wins, x.new_season_losses, x.new_season_pushes,
-           x.new_month_start, coalesce(m.units, 0), coalesce(m.wagered, 0), coalesce(m.wins, 0),
-           coalesce(m.losses, 0), coalesce(m.pushes, 0))
+           x.new_month_start, x.new_month_units, x.new_month_wagered, x.new_month_wins, x.new_month_losses,
+           x.new_month_pushes)
 ),
 fixed AS (
     INSERT INTO player_total AS t (sport_key, user_id, username, units, wagered, wins, losses, pushes,
                                    season_units, season_wagered, season_wins, season_losses, season_pushes,
                                    month_start, month_units, month_wagered, month_wins, month_losses, month_pushes)
-    SELECT k_sport, k_user, account_username, new_units, new_wagered, new_wins, new_losses, new_pushes,
-           new_season_units, new_season_wagered, new_season_wins, new_season_losses, new_season_pushes,
-           new_month_start, new_month_units, new_month_wagered, new_month_wins, new_month_losses, new_month_pushes
-    FROM differing
+    SELECT d.k_sport, d.k_user, u.username, d.new_units, d.new_wagered, d.new_wins, d.new_losses, d.new_pushes,
+           d.new_season_units, d.new_season_wagered, d.new_season_wins, d.new_season_losses, d.new_season_pushes,
+           d.new_month_start, d.new_month_units, d.new_month_wagered, d.new_month_wins, d.new_month_losses,
+           d.new_month_pushes
+    FROM differing d
+    JOIN "user" u ON u.id = d.k_user
     WHERE $1
     ON CONFLICT (sport_key, user_id) DO UPDATE
     SET units = excluded.units, wagered = excluded.wagered, wins = excluded.wins, losses = excluded.losses,
@@ -209,8 +224,9 @@ fixed AS (
         month_losses = excluded.month_losses, month_pushes = excluded.month_pushes
     RETURNING 1
 )
-SELECT d.*, (SELECT count(*) FROM fixed) AS fixed
+SELECT d.*, u.username AS account_username, (SELECT count(*) FROM fixed) AS fixed
 FROM differing d
+JOIN "user" u ON u.id = d.k_user
 ORDER BY d.k_user, d.k_sport
 """
 

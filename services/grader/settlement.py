@@ -51,7 +51,7 @@ def result_order_key(
 
 
 _LOCK_GAME_SQL = """
-SELECT id, sport_key, status, home_score, away_score, last_update, result_event_id
+SELECT id, sport_key, status, home_score, away_score, last_update, result_event_id, settled_at
 FROM game WHERE external_id = $1
 FOR UPDATE
 """
@@ -77,7 +77,7 @@ WITH line AS (
 ),
 graded AS (
     SELECT p.id, p.user_id, p.stake,
-           p.status AS old_status, p.result_units AS old_units, p.graded_at AS old_graded_at,
+           p.status AS old_status, p.result_units AS old_units, (p.graded_at AT TIME ZONE 'UTC')::date AS old_day,
            s.new_status,
            CASE s.new_status
                WHEN 'won' THEN CASE WHEN p.price > 0 THEN round(p.stake * p.price / 100.0, 2)
@@ -121,11 +121,12 @@ written AS (
         closing_price = g.new_closing_price,
         closing_point = g.new_closing_point
     FROM graded g
-    WHERE p.id = g.id
+    -- The game's picks only: without this the planner may scan the whole table to match them (a season of picks).
+    WHERE p.id = g.id AND p.game_id = $1
       AND (g.old_status, g.old_units, g.graded_home_score, g.graded_away_score, g.closing_price, g.closing_point)
           IS DISTINCT FROM
           (g.new_status, g.new_units, g.new_home_score, g.new_away_score, g.new_closing_price, g.new_closing_point)
-    RETURNING g.id, g.user_id, g.stake, g.old_status, g.old_units, g.old_graded_at, g.new_status, g.new_units
+    RETURNING g.id, g.user_id, g.stake, g.old_status, g.old_units, g.old_day, g.new_status, g.new_units
 ),
 regraded AS (
     INSERT INTO pick_regrade (pick_id, old_status, new_status, old_result_units, new_result_units, reason, event_id,
@@ -135,76 +136,86 @@ regraded AS (
     WHERE old_status <> 'pending' AND (old_status, old_units) IS DISTINCT FROM (new_status, new_units)
     RETURNING pick_id
 ),
-moved AS (
-    -- Each written pick leaves the UTC day of its old grading (if it had one) and joins today's. A void counts in
-    -- nothing but `voids`: not in units (0.00), not in wagered, not in W-L-P.
-    SELECT w.user_id, c.day, c.sign * c.units AS units,
-           c.sign * CASE WHEN c.status IN ('won', 'lost', 'push') THEN w.stake ELSE 0 END AS wagered,
-           c.sign * (c.status = 'won')::int AS wins, c.sign * (c.status = 'lost')::int AS losses,
-           c.sign * (c.status = 'push')::int AS pushes, c.sign * (c.status = 'void')::int AS voids
-    FROM written w
-    CROSS JOIN LATERAL (
-        VALUES (-1, w.old_status, w.old_units, (w.old_graded_at AT TIME ZONE 'UTC')::date),
-               (1, w.new_status, w.new_units, ($5::timestamptz AT TIME ZONE 'UTC')::date)
-    ) c(sign, status, units, day)
-    WHERE c.status <> 'pending'
-),
-day_delta AS (
-    SELECT user_id, day, sum(units) AS units, sum(wagered) AS wagered, sum(wins)::int AS wins,
-           sum(losses)::int AS losses, sum(pushes)::int AS pushes, sum(voids)::int AS voids
-    FROM moved
-    GROUP BY user_id, day
-    HAVING (sum(units), sum(wagered), sum(wins), sum(losses), sum(pushes), sum(voids)) <> (0, 0, 0, 0, 0, 0)
-),
 delta AS (
-    -- Per player: all time, the season's part, and the part graded in the newest month touched (a player's month
-    -- columns hold their latest month: an older month's change no longer counts there, a newer month starts afresh).
-    SELECT d.user_id,
-           sum(d.units) AS units, sum(d.wagered) AS wagered,
-           sum(d.wins) AS wins, sum(d.losses) AS losses, sum(d.pushes) AS pushes,
-           coalesce(sum(d.units) FILTER (WHERE d.in_season), 0) AS season_units,
-           coalesce(sum(d.wagered) FILTER (WHERE d.in_season), 0) AS season_wagered,
-           coalesce(sum(d.wins) FILTER (WHERE d.in_season), 0) AS season_wins,
-           coalesce(sum(d.losses) FILTER (WHERE d.in_season), 0) AS season_losses,
-           coalesce(sum(d.pushes) FILTER (WHERE d.in_season), 0) AS season_pushes,
-           max(d.newest) AS month_start,
-           coalesce(sum(d.units) FILTER (WHERE d.month = d.newest), 0) AS month_units,
-           coalesce(sum(d.wagered) FILTER (WHERE d.month = d.newest), 0) AS month_wagered,
-           coalesce(sum(d.wins) FILTER (WHERE d.month = d.newest), 0) AS month_wins,
-           coalesce(sum(d.losses) FILTER (WHERE d.month = d.newest), 0) AS month_losses,
-           coalesce(sum(d.pushes) FILTER (WHERE d.month = d.newest), 0) AS month_pushes
-    FROM (
-        SELECT day_delta.*, date_trunc('month', day)::date AS month,
-               max(date_trunc('month', day)::date) OVER (PARTITION BY user_id) AS newest,
-               day >= (SELECT starts_on FROM rollup_season) AS in_season
-        FROM day_delta
-    ) d
-    GROUP BY d.user_id
+    -- Per player, in one pass: what the new gradings add (all of them today, UTC) and what the old ones take away,
+    -- all told and the part of it that was graded in the season, this month and today. The caller dates a game's
+    -- gradings in order, so no old grading is later than today. A void counts in nothing but voids: not in units
+    -- (0.00), not in wagered, not in W-L-P.
+    SELECT w.user_id,
+           sum(w.new_units) AS n_units,
+           coalesce(sum(w.stake) FILTER (WHERE w.new_status IN ('won', 'lost', 'push')), 0) AS n_wagered,
+           count(*) FILTER (WHERE w.new_status = 'won')::int AS n_wins,
+           count(*) FILTER (WHERE w.new_status = 'lost')::int AS n_losses,
+           count(*) FILTER (WHERE w.new_status = 'push')::int AS n_pushes,
+           count(*) FILTER (WHERE w.new_status = 'void')::int AS n_voids,
+           max((c.today >= c.season)::int) AS in_season,
+           coalesce(sum(w.old_units) FILTER (WHERE f.graded), 0) AS o_units,
+           coalesce(sum(w.stake) FILTER (WHERE f.counted), 0) AS o_wagered,
+           count(*) FILTER (WHERE w.old_status = 'won')::int AS o_wins,
+           count(*) FILTER (WHERE w.old_status = 'lost')::int AS o_losses,
+           count(*) FILTER (WHERE w.old_status = 'push')::int AS o_pushes,
+           coalesce(sum(w.old_units) FILTER (WHERE f.graded AND f.in_season), 0) AS os_units,
+           coalesce(sum(w.stake) FILTER (WHERE f.counted AND f.in_season), 0) AS os_wagered,
+           count(*) FILTER (WHERE w.old_status = 'won' AND f.in_season)::int AS os_wins,
+           count(*) FILTER (WHERE w.old_status = 'lost' AND f.in_season)::int AS os_losses,
+           count(*) FILTER (WHERE w.old_status = 'push' AND f.in_season)::int AS os_pushes,
+           coalesce(sum(w.old_units) FILTER (WHERE f.graded AND f.this_month), 0) AS om_units,
+           coalesce(sum(w.stake) FILTER (WHERE f.counted AND f.this_month), 0) AS om_wagered,
+           count(*) FILTER (WHERE w.old_status = 'won' AND f.this_month)::int AS om_wins,
+           count(*) FILTER (WHERE w.old_status = 'lost' AND f.this_month)::int AS om_losses,
+           count(*) FILTER (WHERE w.old_status = 'push' AND f.this_month)::int AS om_pushes,
+           coalesce(sum(w.old_units) FILTER (WHERE f.graded AND f.today), 0) AS ot_units,
+           coalesce(sum(w.stake) FILTER (WHERE f.counted AND f.today), 0) AS ot_wagered,
+           count(*) FILTER (WHERE w.old_status = 'won' AND f.today)::int AS ot_wins,
+           count(*) FILTER (WHERE w.old_status = 'lost' AND f.today)::int AS ot_losses,
+           count(*) FILTER (WHERE w.old_status = 'push' AND f.today)::int AS ot_pushes,
+           count(*) FILTER (WHERE w.old_status = 'void' AND f.today)::int AS ot_voids
+    FROM written w
+    CROSS JOIN (SELECT ($5::timestamptz AT TIME ZONE 'UTC')::date AS today,
+                       (SELECT starts_on FROM rollup_season) AS season) c
+    CROSS JOIN LATERAL (
+        SELECT w.old_status <> 'pending' AS graded, w.old_status IN ('won', 'lost', 'push') AS counted,
+               w.old_day >= c.season AS in_season, w.old_day >= date_trunc('month', c.today) AS this_month,
+               w.old_day = c.today AS today
+    ) f
+    GROUP BY w.user_id
     -- In id order, so the players below are looked up (and locked) walking the table and its index forwards: on a
     -- big game that is several times faster than a hash's order (docs/decisions.md).
-    ORDER BY d.user_id
+    ORDER BY w.user_id
 ),
 totals AS (
     UPDATE "user" u
-    SET total_units = u.total_units + d.units,
-        total_wagered = u.total_wagered + d.wagered,
-        wins = u.wins + d.wins,
-        losses = u.losses + d.losses,
-        pushes = u.pushes + d.pushes
-    -- Lock the players in id order so two graders sharing players wait for each other instead of deadlocking. The
-    -- rollups below are written after this (the last SELECT reads `totals` first), each table in key order.
-    FROM (SELECT d.*
-          FROM "user" lu JOIN delta d ON d.user_id = lu.id
-          WHERE (d.units, d.wagered, d.wins, d.losses, d.pushes) <> (0, 0, 0, 0, 0)
-          ORDER BY lu.id
-          FOR UPDATE OF lu) d
+    SET total_units = u.total_units + d.n_units - d.o_units,
+        total_wagered = u.total_wagered + d.n_wagered - d.o_wagered,
+        wins = u.wins + d.n_wins - d.o_wins,
+        losses = u.losses + d.n_losses - d.o_losses,
+        pushes = u.pushes + d.n_pushes - d.o_pushes
+    FROM delta d
     WHERE u.id = d.user_id
+      AND (d.n_units - d.o_units, d.n_wagered - d.o_wagered, d.n_wins - d.o_wins, d.n_losses - d.o_losses,
+           d.n_pushes - d.o_pushes) <> (0, 0, 0, 0, 0)
     RETURNING u.id
+),
+day_delta AS (
+    -- Today's row: the new gradings less the old ones made today; earlier days lose their old gradings.
+    SELECT user_id, ($5::timestamptz AT TIME ZONE 'UTC')::date AS day,
+           n_units - ot_units AS units, n_wagered - ot_wagered AS wagered, n_wins - ot_wins AS wins,
+           n_losses - ot_losses AS losses, n_pushes - ot_pushes AS pushes, n_voids - ot_voids AS voids
+    FROM delta
+    UNION ALL
+    SELECT user_id, old_day, -sum(old_units),
+           -coalesce(sum(stake) FILTER (WHERE old_status IN ('won', 'lost', 'push')), 0),
+           -count(*) FILTER (WHERE old_status = 'won'), -count(*) FILTER (WHERE old_status = 'lost'),
+           -count(*) FILTER (WHERE old_status = 'push'), -count(*) FILTER (WHERE old_status = 'void')
+    FROM written
+    WHERE old_status <> 'pending' AND old_day < ($5::timestamptz AT TIME ZONE 'UTC')::date
+    GROUP BY user_id, old_day
 ),
 days AS (
     INSERT INTO player_day AS t (user_id, sport_key, day, units, wagered, wins, losses, pushes, voids)
     SELECT user_id, $9, day, units, wagered, wins, losses, pushes, voids
     FROM day_delta
+    WHERE (units, wagered, wins, losses, pushes, voids) <> (0, 0, 0, 0, 0, 0)
     ORDER BY user_id, day
     ON CONFLICT (user_id, sport_key, day) DO UPDATE
     SET units = t.units + excluded.units,
@@ -216,17 +227,27 @@ days AS (
     RETURNING 1
 ),
 rollups AS (
-    -- The game's sport, and '*' (every sport together).
+    -- Every sport ('*') for every player with a written pick, in id order, then the game's sport, before anything else
+    -- of theirs is written (the last SELECT reads this first): two graders sharing players queue at the first shared
+    -- '*' row instead of deadlocking, and whoever passes has the players to itself for the rest of the statement.
+    -- The month columns hold the player's latest month: this month replaces an older one (nothing graded before this
+    -- month counts in it), an older one never replaces it.
     INSERT INTO player_total AS t (sport_key, user_id, username, units, wagered, wins, losses, pushes,
                                    season_units, season_wagered, season_wins, season_losses, season_pushes,
                                    month_start, month_units, month_wagered, month_wins, month_losses, month_pushes)
-    SELECT k.sport_key, d.user_id, u.username, d.units, d.wagered, d.wins, d.losses, d.pushes,
-           d.season_units, d.season_wagered, d.season_wins, d.season_losses, d.season_pushes,
-           d.month_start, d.month_units, d.month_wagered, d.month_wins, d.month_losses, d.month_pushes
+    SELECT k.sport_key, d.user_id, u.username,
+           d.n_units - d.o_units, d.n_wagered - d.o_wagered, d.n_wins - d.o_wins, d.n_losses - d.o_losses,
+           d.n_pushes - d.o_pushes,
+           d.in_season * d.n_units - d.os_units, d.in_season * d.n_wagered - d.os_wagered,
+           d.in_season * d.n_wins - d.os_wins, d.in_season * d.n_losses - d.os_losses,
+           d.in_season * d.n_pushes - d.os_pushes,
+           date_trunc('month', $5::timestamptz AT TIME ZONE 'UTC')::date,
+           d.n_units - d.om_units, d.n_wagered - d.om_wagered, d.n_wins - d.om_wins, d.n_losses - d.om_losses,
+           d.n_pushes - d.om_pushes
     FROM delta d
     JOIN "user" u ON u.id = d.user_id
     CROSS JOIN (VALUES ('*'), ($9::text)) k(sport_key)
-    ORDER BY k.sport_key, d.user_id
+    ORDER BY k.sport_key <> '*', d.user_id
     ON CONFLICT (sport_key, user_id) DO UPDATE
     SET units = t.units + excluded.units,
         wagered = t.wagered + excluded.wagered,
@@ -240,27 +261,27 @@ rollups AS (
         season_pushes = t.season_pushes + excluded.season_pushes,
         month_start = greatest(t.month_start, excluded.month_start),
         month_units = CASE WHEN t.month_start > excluded.month_start THEN t.month_units
-                           WHEN t.month_start = excluded.month_start THEN t.month_units + excluded.month_units
-                           ELSE excluded.month_units END,
+            WHEN t.month_start = excluded.month_start THEN t.month_units + excluded.month_units
+            ELSE excluded.month_units END,
         month_wagered = CASE WHEN t.month_start > excluded.month_start THEN t.month_wagered
-                             WHEN t.month_start = excluded.month_start THEN t.month_wagered + excluded.month_wagered
-                             ELSE excluded.month_wagered END,
+            WHEN t.month_start = excluded.month_start THEN t.month_wagered + excluded.month_wagered
+            ELSE excluded.month_wagered END,
         month_wins = CASE WHEN t.month_start > excluded.month_start THEN t.month_wins
-                          WHEN t.month_start = excluded.month_start THEN t.month_wins + excluded.month_wins
-                          ELSE excluded.month_wins END,
+            WHEN t.month_start = excluded.month_start THEN t.month_wins + excluded.month_wins
+            ELSE excluded.month_wins END,
         month_losses = CASE WHEN t.month_start > excluded.month_start THEN t.month_losses
-                            WHEN t.month_start = excluded.month_start THEN t.month_losses + excluded.month_losses
-                            ELSE excluded.month_losses END,
+            WHEN t.month_start = excluded.month_start THEN t.month_losses + excluded.month_losses
+            ELSE excluded.month_losses END,
         month_pushes = CASE WHEN t.month_start > excluded.month_start THEN t.month_pushes
-                            WHEN t.month_start = excluded.month_start THEN t.month_pushes + excluded.month_pushes
-                            ELSE excluded.month_pushes END
+            WHEN t.month_start = excluded.month_start THEN t.month_pushes + excluded.month_pushes
+            ELSE excluded.month_pushes END
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM written) AS written,
        (SELECT count(*) FROM regraded) AS regraded,
+       (SELECT count(*) FROM rollups) AS rollups,
        (SELECT count(*) FROM totals) AS users,
-       (SELECT count(*) FROM days) AS days,
-       (SELECT count(*) FROM rollups) AS rollups
+       (SELECT count(*) FROM days) AS days
 """
 
 _APPLY_GAME_SQL = """
@@ -272,12 +293,15 @@ SET status = $2::text,
     last_update = $5::timestamptz,
     void_reason = CASE WHEN $2::text = 'void' THEN coalesce($7::text, 'void') END,
     result_event_id = $8::text,
-    updated_at = $6::timestamptz
+    updated_at = $6::timestamptz,
+    settled_at = $6::timestamptz
 WHERE id = $1
 """
 
 
-_KEEP_NEWEST_UPDATE_SQL = "UPDATE game SET last_update = greatest(last_update, $2) WHERE id = $1"
+_KEEP_NEWEST_UPDATE_SQL = (
+    "UPDATE game SET last_update = greatest(last_update, $2), settled_at = greatest(settled_at, $3) WHERE id = $1"
+)
 
 
 def _score(home: int | None, away: int | None) -> str:
@@ -336,12 +360,17 @@ async def apply_result_in(conn: Connection, event: GameResultEvent, *, now: date
     assert held is not None  # upserted just above
     game_id = held["id"]
     held_status = GameStatus(held["status"])
+    # A game's gradings are dated in the order they are applied, even when this transaction's clock reads earlier than
+    # the last one's (it waited for the lock above, or another grader's clock runs ahead): a pick's grading then only
+    # moves forwards in time, which the rollups' day and month buckets rely on.
+    if held["settled_at"] is not None and held["settled_at"] > now:
+        now = held["settled_at"]
     await conn.execute(_RECORD_EVENT_SQL, event.event_id, CONSUMER, now)
 
     if held["result_event_id"] == event.event_id:
         # The result the game already holds (a redelivery, or the source re-reporting the same score later). Keep its
         # newest timestamp so an older different result can never overtake it, and grade only picks still pending.
-        await conn.execute(_KEEP_NEWEST_UPDATE_SQL, game_id, event.last_update)
+        await conn.execute(_KEEP_NEWEST_UPDATE_SQL, game_id, event.last_update, now)
         written, _, users = await _settle(
             conn,
             game_id=game_id,
