@@ -8,6 +8,11 @@ key because day-based windows (week, month) roll over at midnight without a bump
 
 ETags are a hash of the body itself, so a 304 is never wrong, even for content that also moves with time (callers pass
 `fresh_for` for that). Nothing here knows about routes or SQL beyond the version lookup.
+
+A public entry is also filed under its request's exact path and query string. `CachedResponses`, a middleware in front
+of the routes, answers a later request for the same bytes from there while the versions it was built on are still the
+ones the instance trusts, without routing, dependencies or parameter parsing: profiling showed those were most of a
+cached response's cost (docs/performance.md). Anything it cannot answer goes to the route, which does the full work.
 """
 
 from __future__ import annotations
@@ -23,10 +28,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel
+from starlette.types import ASGIApp, Receive, Send
+from starlette.types import Scope as ASGIScope
 
 from services.web.db import DbHandle
 
 Scope = Literal["board", "leaderboard"]
+# What a route's build returns: the response model, or the model and how many seconds its content holds.
+Build = Callable[["DataVersion"], Awaitable[BaseModel | tuple[BaseModel, float | None]]]
 
 # Headers to declare on cached routes so the OpenAPI schema says what a 304 and the validators look like.
 NOT_MODIFIED_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -51,6 +60,20 @@ class _Entry:
     body: bytes
     etag: str
     created_at: float
+    # Set when the build said how long its content holds (it moves with time); else the caller's `fresh_for`.
+    fresh_for: float | None = None
+
+
+@dataclass(frozen=True)
+class _Filed:
+    """A public entry filed under its request's exact path and query: what it was built on and how to answer it."""
+
+    scopes: tuple[str, ...]
+    versions: tuple[int, ...]
+    today: date
+    entry: _Entry
+    fresh_for: float | None
+    headers: list[tuple[bytes, bytes]]
 
 
 def etag_for(body: bytes) -> str:
@@ -86,17 +109,19 @@ class ResponseCache:
         # One build per key at a time: concurrent misses for the same key wait for the first instead of each running
         # the same SQL (a burst right after a bump would otherwise hit the database once per request).
         self._building: dict[tuple[object, ...], asyncio.Future[_Entry]] = {}
+        self._filed: OrderedDict[tuple[str, bytes], _Filed] = OrderedDict()
+        self._refreshing: dict[str, asyncio.Task[DataVersion]] = {}
         self.builds = 0
         self.hits = 0
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    async def data_version(self, *, db: DbHandle, scope: Scope) -> DataVersion:
+    async def data_version(self, *, db: DbHandle, scope: Scope, force: bool = False) -> DataVersion:
         """Return the scope's version and today's UTC date, from PostgreSQL at most once per version TTL."""
         now = self._clock()
         known = self._versions.get(scope)
-        if known is not None and now - known[0] < self.version_ttl_seconds:
+        if not force and known is not None and now - known[0] < self.version_ttl_seconds:
             return known[1]
         row = await db.fetchrow(
             "SELECT coalesce((SELECT version FROM data_version WHERE scope = $1), 0) AS version, "
@@ -108,25 +133,42 @@ class ResponseCache:
         self._versions[scope] = (now, current)
         return current
 
+    def _refresh(self, scope: str, db: Callable[[], DbHandle]) -> None:
+        """Start reading a scope's version again unless a read is under way."""
+        task = self._refreshing.get(scope)
+        if task is not None and not task.done():
+            return
+        if task is not None and not task.cancelled():
+            # A failed read changes nothing: the version read last simply expires and the route reads it (or answers
+            # the outage) itself.
+            task.exception()
+        reread = self.data_version(db=db(), scope=scope, force=True)  # type: ignore[arg-type]
+        self._refreshing[scope] = asyncio.get_running_loop().create_task(reread)
+
     async def respond(
         self,
         *,
         request: Request,
         db: DbHandle,
-        scope: Scope,
+        scope: Scope | tuple[Scope, ...],
         key: str,
-        build: Callable[[DataVersion], Awaitable[BaseModel]],
+        build: Build,
         private: bool = False,
         fresh_for: float | None = None,
+        cache_control: str | None = None,
     ) -> Response:
         """Answer from the cache (200 or 304) or build, store and answer; `key` names the request's inputs.
 
-        `key` must hold everything the body depends on besides the data version and the date (the validated query
-        parameters, and the viewer for `private` responses). `fresh_for` bounds an entry's age for content that also
-        moves with time; None keeps it until the version or the date changes.
+        `key` must hold everything the body depends on besides the data versions of `scope` (one or several) and the
+        date (the validated query parameters, and the viewer for `private` responses). `fresh_for` bounds an entry's
+        age for content that also moves with time; None keeps it until a version or the date changes; a build that
+        knows better returns (model, seconds) instead. `build` gets the first scope's version. `cache_control` replaces
+        the default Cache-Control header.
         """
-        current = await self.data_version(db=db, scope=scope)
-        cache_key = (scope, current.version, current.today, request.url.path, key)
+        scopes = scope if isinstance(scope, tuple) else (scope,)
+        versions = [await self.data_version(db=db, scope=s) for s in scopes]
+        current = versions[0]
+        cache_key = (scopes, tuple(v.version for v in versions), current.today, request.url.path, key)
         entry = self._lookup(cache_key, fresh_for)
         if entry is None:
             entry = await self._build(cache_key, current, build)
@@ -134,28 +176,79 @@ class ResponseCache:
             self.hits += 1
         headers = {
             "ETag": entry.etag,
-            "Cache-Control": f"{'private' if private else 'public'}, max-age={self.max_age_seconds}",
-            "X-Data-Version": str(current.version),
+            "Cache-Control": cache_control or f"{'private' if private else 'public'}, max-age={self.max_age_seconds}",
+            "X-Data-Version": ".".join(str(v.version) for v in versions),
         }
         if private:
             headers["Vary"] = "Authorization"
+        else:
+            self._file(request, scopes, versions, entry, entry.fresh_for or fresh_for, headers)
         if etag_matches(request.headers.get("if-none-match"), entry.etag):
             return Response(status_code=304, headers=headers)
         return Response(entry.body, media_type="application/json", headers=headers)
+
+    def _file(
+        self,
+        request: Request,
+        scopes: tuple[str, ...],
+        versions: list[DataVersion],
+        entry: _Entry,
+        fresh_for: float | None,
+        headers: dict[str, str],
+    ) -> None:
+        raw = (request.url.path, request.scope.get("query_string", b""))
+        filed = self._filed.get(raw)
+        if filed is not None and filed.entry is entry:
+            self._filed.move_to_end(raw)
+            return
+        self._filed[raw] = _Filed(
+            scopes=scopes,
+            versions=tuple(v.version for v in versions),
+            today=versions[0].today,
+            entry=entry,
+            fresh_for=fresh_for,
+            headers=[(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        )
+        self._filed.move_to_end(raw)
+        while len(self._filed) > self.max_entries:
+            self._filed.popitem(last=False)
+
+    def filed(self, path: str, query_string: bytes, *, db: Callable[[], DbHandle]) -> _Filed | None:
+        """Return the public entry filed for exactly this path and query while the versions trusted now are its own.
+
+        Never waits for the database: a version never read, or read longer ago than the version TTL, makes this a miss.
+        Past half the TTL, one read of the version starts in the background, so under steady traffic the version is
+        renewed before its trust runs out and no burst of requests finds it expired at once.
+        """
+        filed = self._filed.get((path, query_string))
+        if filed is None:
+            return None
+        now = self._clock()
+        for scope, version in zip(filed.scopes, filed.versions, strict=True):
+            known = self._versions.get(scope)
+            if known is None or now - known[0] >= self.version_ttl_seconds:
+                return None  # never read, or no longer trusted: the route reads it
+            if now - known[0] >= self.version_ttl_seconds / 2:
+                self._refresh(scope, db)
+            if known[1].version != version or known[1].today != filed.today:
+                return None
+        if filed.fresh_for is not None and now - filed.entry.created_at >= filed.fresh_for:
+            return None
+        self.hits += 1
+        return filed
 
     def _lookup(self, cache_key: tuple[object, ...], fresh_for: float | None) -> _Entry | None:
         entry = self._entries.get(cache_key)
         if entry is None:
             return None
+        fresh_for = entry.fresh_for or fresh_for
         if fresh_for is not None and self._clock() - entry.created_at >= fresh_for:
             del self._entries[cache_key]
             return None
         self._entries.move_to_end(cache_key)
         return entry
 
-    async def _build(
-        self, cache_key: tuple[object, ...], current: DataVersion, build: Callable[[DataVersion], Awaitable[BaseModel]]
-    ) -> _Entry:
+    async def _build(self, cache_key: tuple[object, ...], current: DataVersion, build: Build) -> _Entry:
         pending = self._building.get(cache_key)
         if pending is not None:
             try:
@@ -167,9 +260,10 @@ class ResponseCache:
         future: asyncio.Future[_Entry] = asyncio.get_running_loop().create_future()
         self._building[cache_key] = future
         try:
-            model = await build(current)
+            built = await build(current)
+            model, holds_for = built if isinstance(built, tuple) else (built, None)
             body = model.model_dump_json().encode()
-            entry = _Entry(body=body, etag=etag_for(body), created_at=self._clock())
+            entry = _Entry(body=body, etag=etag_for(body), created_at=self._clock(), fresh_for=holds_for)
             self.builds += 1
             self._entries[cache_key] = entry
             self._entries.move_to_end(cache_key)
@@ -189,7 +283,7 @@ class ResponseCache:
             del self._building[cache_key]
 
 
-def response_cache(request: Request) -> ResponseCache:
+async def response_cache(request: Request) -> ResponseCache:
     """Return the app's cache, created on first use from the app's settings."""
     cache: ResponseCache | None = getattr(request.app.state, "response_cache", None)
     if cache is None:
@@ -203,3 +297,48 @@ def response_cache(request: Request) -> ResponseCache:
 
 
 Cache = Annotated[ResponseCache, Depends(response_cache)]
+
+
+class CachedResponses:
+    """Answer a GET that a public cached entry holds exactly (same path and query) before any routing happens.
+
+    Requests with an Authorization header always go to the route: what they may see can depend on who asks.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        cache: ResponseCache | None = getattr(state, "response_cache", None)
+        filed = (
+            None
+            if cache is None
+            else cache.filed(scope["path"], scope.get("query_string", b""), db=lambda: DbHandle(state.settings))
+        )
+        if filed is None:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        if b"authorization" in headers:
+            await self.app(scope, receive, send)
+            return
+        if etag_matches(headers.get(b"if-none-match", b"").decode("latin-1") or None, filed.entry.etag):
+            await send({"type": "http.response.start", "status": 304, "headers": filed.headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    *filed.headers,
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(filed.entry.body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": filed.entry.body})

@@ -15,7 +15,9 @@ from services.web.errors import Unauthorized
 from services.web.settings import WebSettings
 
 
-def settings(request: Request) -> WebSettings:
+# Every dependency is `async def`, even where nothing is awaited: FastAPI runs a plain `def` dependency in a worker
+# thread, and those hand-offs were most of a cached response's time (docs/performance.md).
+async def settings(request: Request) -> WebSettings:
     """Return the app's settings."""
     return cast(WebSettings, request.app.state.settings)
 
@@ -23,7 +25,7 @@ def settings(request: Request) -> WebSettings:
 Settings = Annotated[WebSettings, Depends(settings)]
 
 
-def db(app_settings: Settings) -> DbHandle:
+async def db(app_settings: Settings) -> DbHandle:
     """Return this request's database handle (FastAPI hands every dependency of one request the same one)."""
     return DbHandle(app_settings)
 
@@ -31,7 +33,7 @@ def db(app_settings: Settings) -> DbHandle:
 Db = Annotated[DbHandle, Depends(db)]
 
 
-def password_hashing(request: Request) -> PasswordHashing:
+async def password_hashing(request: Request) -> PasswordHashing:
     """Return the app's argon2 capacity (one per app, sized by its settings)."""
     return cast(PasswordHashing, request.app.state.password_hashing)
 
@@ -39,7 +41,7 @@ def password_hashing(request: Request) -> PasswordHashing:
 Hashing = Annotated[PasswordHashing, Depends(password_hashing)]
 
 
-def client(request: Request, app_settings: Settings) -> str:
+async def client(request: Request, app_settings: Settings) -> str:
     """Return the caller's IP as rate limits see it (X-Forwarded-For only from a trusted proxy)."""
     return client_ip(request, trusted_proxies=app_settings.trusted_proxies)
 

@@ -14,6 +14,7 @@ from pickvs.db import close_pools
 from pickvs.sqs import close_sqs_clients
 from services.web.auth.router import router as auth_router
 from services.web.auth.security import password_hashing_for
+from services.web.cache import CachedResponses
 from services.web.consensus.router import router as consensus_router
 from services.web.errors import install_error_handlers
 from services.web.games.router import router as games_router
@@ -46,8 +47,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.password_hashing = password_hashing_for(settings)
     install_error_handlers(app)
-    # Added before CORS so CORS wraps it: a 413 still carries the CORS headers a browser needs to read it.
+    # Added before CORS so CORS wraps them: a 413, or a cached answer, still carries the CORS headers a browser needs.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CachedResponses)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

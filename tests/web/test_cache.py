@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
+import httpx
+import pytest
 from pydantic import BaseModel
 from starlette.requests import Request
 
 from services.web.cache import DataVersion, ResponseCache, etag_matches
 from services.web.db import DbHandle
+from services.web.main import create_app
 from services.web.settings import WebSettings
-from tests.web.factories import api, bump, make_game, make_pick, make_user
+from tests.web.factories import api, auth_header, bump, make_game, make_pick, make_user
 
 
 def _fresh() -> WebSettings:
@@ -87,15 +90,42 @@ async def test_every_instance_sees_a_bump_made_in_postgresql(db: asyncpg.Pool) -
         assert (await two.get("/api/leaderboard")).json()["total"] == 2
 
 
-async def test_profiles_are_private_and_never_served_from_the_shared_cache(db: asyncpg.Pool) -> None:
+async def test_a_profile_is_kept_for_visitors_until_grading_and_browsers_never_keep_it(db: asyncpg.Pool) -> None:
+    # GIVEN alice's profile, read once by a visitor
     await _grade_a_win(db, "alice")
+    user = await db.fetchval("SELECT id FROM \"user\" WHERE username = 'alice'")
     async with api(_fresh()) as client:
         first = await client.get("/api/users/alice")
         assert first.headers["cache-control"] == "private, no-cache"
-        user = await db.fetchval("SELECT id FROM \"user\" WHERE username = 'alice'")
+        # WHEN a pick of hers is graded but the version is not bumped yet
         await make_pick(db, user_id=user, game_id=await make_game(db), status="lost")
-        # No bump: a profile still reflects the new pick at once.
+        cached = await client.get("/api/users/alice")
+        # THEN visitors get the kept answer (and a 304 for its ETag), not a second build
+        assert cached.content == first.content
+        assert (
+            await client.get("/api/users/alice", headers={"If-None-Match": first.headers["etag"]})
+        ).status_code == 304
+        # AND alice herself sees her profile as it is now: her own view is never kept
+        own = await client.get("/api/users/alice", headers=auth_header(user))
+        assert own.json()["windows"]["all"]["picks"] == 2
+        # AND once grading bumps the version, visitors see it too
+        await bump(db, "leaderboard")
         assert (await client.get("/api/users/alice")).json()["windows"]["all"]["picks"] == 2
+
+
+async def test_a_kept_profile_shows_a_pending_pick_once_its_game_tips_off(db: asyncpg.Pool) -> None:
+    # GIVEN alice's pending pick on a game tipping off in a moment, and her profile kept for visitors before then
+    alice = await make_user(db, "alice")
+    game = await make_game(db, commence_time=datetime.now(UTC) + timedelta(seconds=1.5))
+    await make_pick(db, user_id=alice, game_id=game)
+    async with api(_fresh()) as client:
+        before = (await client.get("/api/users/alice")).json()
+        assert before["pending"] == 0 and before["picks"]["items"] == []
+        # WHEN the game tips off (by the database clock), with no data version bumped
+        await asyncio.sleep(2)
+        after = (await client.get("/api/users/alice")).json()
+    # THEN the visitor sees the pick: the kept answer lasted only until the next tip-off
+    assert after["pending"] == 1 and [p["game_id"] for p in after["picks"]["items"]] == [game]
 
 
 # --- the cache on its own, with a controllable clock ---------------------------------------------------------------
@@ -251,3 +281,33 @@ async def test_an_etag_follows_the_body_so_equal_bodies_share_it(db: asyncpg.Poo
     )
     # A bump that changed nothing this response shows still lets the client keep its copy.
     assert second.status_code == 304
+
+
+async def test_a_repeated_public_request_is_answered_before_routing_and_a_signed_in_one_is_not(
+    db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a board read once, and then no route allowed to answer from the cache any more
+    await _grade_a_win(db, "alice")
+    alice = await db.fetchval("SELECT id FROM \"user\" WHERE username = 'alice'")
+    app = create_app(WebSettings(cache_version_ttl_seconds=60))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        first = await client.get("/api/leaderboard", params={"window": "all"})
+
+        async def routed(*args: object, **kwargs: object) -> None:
+            raise AssertionError("reached the route")
+
+        monkeypatch.setattr(ResponseCache, "respond", routed)
+        # WHEN the same request comes again, and again with its ETag
+        again = await client.get("/api/leaderboard", params={"window": "all"})
+        revalidated = await client.get(
+            "/api/leaderboard", params={"window": "all"}, headers={"If-None-Match": first.headers["etag"]}
+        )
+        # THEN the same bytes come from the cache in front of the routes
+        assert again.status_code == 200 and again.content == first.content
+        assert again.headers["etag"] == first.headers["etag"] and again.headers["cache-control"] == "public, max-age=15"
+        assert revalidated.status_code == 304 and revalidated.content == b""
+        # AND another query, or the same one with a token, goes to the route
+        with pytest.raises(AssertionError, match="reached the route"):
+            await client.get("/api/leaderboard", params={"window": "week"})
+        with pytest.raises(AssertionError, match="reached the route"):
+            await client.get("/api/leaderboard", params={"window": "all"}, headers=auth_header(alice))

@@ -170,3 +170,17 @@ async def get_profile(
             items=[_pick(row) for row in pick_rows if row["id"] is not None],
         ),
     )
+
+
+# The next tip-off of a game that has not started; the status index keeps this to a few index pages.
+_NEXT_TIP_OFF_SQL = """
+SELECT extract(epoch FROM min(commence_time) - now())::float8
+FROM game
+WHERE status IN ('scheduled', 'live') AND commence_time > now()
+"""
+
+
+async def seconds_until_next_tip_off(*, db: DbHandle) -> float | None:
+    """Return how long until the next game tips off (None: no game is scheduled)."""
+    seconds: float | None = await db.fetchval(_NEXT_TIP_OFF_SQL)
+    return seconds
