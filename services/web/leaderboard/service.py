@@ -19,22 +19,30 @@ RATING_PRIOR_PICKS = 50
 # Ratios need a sample: a 1-for-1 player must not top the ROI board. Units are already a total, so one pick suffices.
 DEFAULT_MIN_PICKS = {SortKey.units: 1, SortKey.roi: 20, SortKey.win_rate: 20, SortKey.rating: 20}
 
-# Whitelisted ORDER BY per sort (never built from input). After the sort key: more units, then less wagered (the same
-# units from a smaller outlay), then the username case-insensitively, then exactly (usernames are unique that way).
+# Whitelisted sort keys and ORDER BY per sort (never built from input). After the sort key: more units, then less
+# wagered (the same units from a smaller outlay), then the username case-insensitively, then exactly (usernames are
+# unique that way). Only the sort key is computed for every ranked player; the other ratios only for the page shown
+# (numeric division is most of a board's cost when a hundred thousand players qualify).
+_SORT_KEY = {
+    SortKey.units: "t.units",
+    SortKey.roi: "t.units / t.wagered",
+    SortKey.win_rate: "t.wins::numeric / nullif(t.wins + t.losses, 0)",
+    SortKey.rating: "t.units / t.wagered * t.picks / (t.picks + $4::int)",
+}
 _TIE_BREAKS = "units DESC, wagered ASC, lower(username) ASC, username ASC"
 _ORDER_BY = {
-    SortKey.units: f"units DESC, {_TIE_BREAKS}",
-    SortKey.roi: f"roi_exact DESC, {_TIE_BREAKS}",
-    SortKey.win_rate: f"win_rate_exact DESC NULLS LAST, {_TIE_BREAKS}",
-    SortKey.rating: f"rating_exact DESC, {_TIE_BREAKS}",
+    SortKey.units: _TIE_BREAKS,
+    SortKey.roi: f"sort_key DESC, {_TIE_BREAKS}",
+    SortKey.win_rate: f"sort_key DESC NULLS LAST, {_TIE_BREAKS}",
+    SortKey.rating: f"sort_key DESC, {_TIE_BREAKS}",
 }
 # The same order as one ascending row value, so "sorts before me" is a single comparison (win_rate: nulls last).
 _TIE_TUPLE = "-{t}.units, {t}.wagered, lower({t}.username), {t}.username"
 _SORT_TUPLE = {
     SortKey.units: f"ROW({_TIE_TUPLE})",
-    SortKey.roi: f"ROW(-{{t}}.roi_exact, {_TIE_TUPLE})",
-    SortKey.win_rate: f"ROW({{t}}.win_rate_exact IS NULL, -coalesce({{t}}.win_rate_exact, 0), {_TIE_TUPLE})",
-    SortKey.rating: f"ROW(-{{t}}.rating_exact, {_TIE_TUPLE})",
+    SortKey.roi: f"ROW(-{{t}}.sort_key, {_TIE_TUPLE})",
+    SortKey.win_rate: f"ROW({{t}}.sort_key IS NULL, -coalesce({{t}}.sort_key, 0), {_TIE_TUPLE})",
+    SortKey.rating: f"ROW(-{{t}}.sort_key, {_TIE_TUPLE})",
 }
 
 # Where a window's per-player totals come from (docs/grading.md, "How settlement works"): the rollups the grader keeps,
@@ -61,32 +69,32 @@ FROM (SELECT user_id, sum(units) AS units, sum(wagered) AS wagered, sum(wins)::i
 JOIN "user" u ON u.id = d.user_id
 """
 
-# Every player's totals over the window (qualified or not), then the qualified ones scored; the statements below differ
-# only in what they read from them.
+# Every player's totals over the window (qualified or not), then the qualified ones with their sort key; the
+# statements below differ only in what they read from them. A player_total source is read twice (the count, the page)
+# rather than copied once: a scan of its rows costs less than materializing them; an aggregate of player_day is
+# computed once.
 _SCORED = """
-WITH totals AS (
+WITH totals AS {materialized} (
     SELECT t.*, t.wins + t.losses + t.pushes AS picks FROM ({source}) t
-), scored AS (
-    SELECT t.*,
-           t.units / t.wagered AS roi_exact,
-           t.wins::numeric / nullif(t.wins + t.losses, 0) AS win_rate_exact,
-           t.units / t.wagered * t.picks / (t.picks + $4::int) AS rating_exact
+), scored AS {materialized} (
+    SELECT t.*, {sort_key} AS sort_key
     FROM totals t
     WHERE t.picks >= $3
 )
 """
 
-_COLUMNS = """username, units, wagered, round(roi_exact, 6) AS roi, wins, losses, pushes, picks,
-           round(win_rate_exact, 6) AS win_rate, round(rating_exact, 6) AS rating"""
+_COLUMNS = """r.username, r.units, r.wagered, round(r.units / r.wagered, 6) AS roi, r.wins, r.losses, r.pushes,
+       r.picks, round(r.wins::numeric / nullif(r.wins + r.losses, 0), 6) AS win_rate,
+       round(r.units / r.wagered * r.picks / (r.picks + $4::int), 6) AS rating"""
 
 # A page is a top-N sort of the scored rows (never a full ranking); its ranks are the offset plus its positions.
 _PAGE_SQL = (
     _SCORED
     + f"""
-SELECT c.total, r.*
+SELECT c.total, {_COLUMNS}
 FROM (SELECT count(*) AS total FROM scored) c
 LEFT JOIN LATERAL (
-    SELECT {_COLUMNS}
+    SELECT *
     FROM scored
     ORDER BY {{order_by}}
     OFFSET $5
@@ -99,11 +107,9 @@ LEFT JOIN LATERAL (
 # rank. Their rank is one more than the scored rows that sort before them.
 _MINE_SQL = (
     _SCORED
-    + """
-SELECT c.total, (SELECT picks FROM totals WHERE user_id = $5) AS my_picks,
-       r.username, r.units, r.wagered, round(r.roi_exact, 6) AS roi, r.wins, r.losses, r.pushes, r.picks,
-       round(r.win_rate_exact, 6) AS win_rate, round(r.rating_exact, 6) AS rating,
-       (SELECT count(*) FROM scored s WHERE {before}) + 1 AS rank
+    + f"""
+SELECT c.total, (SELECT picks FROM totals WHERE user_id = $5) AS my_picks, {_COLUMNS},
+       (SELECT count(*) FROM scored s WHERE {{before}}) + 1 AS rank
 FROM (SELECT count(*) AS total FROM scored) c
 LEFT JOIN LATERAL (SELECT * FROM scored WHERE user_id = $5) r ON true
 """
@@ -139,7 +145,13 @@ async def _query(
     """Fill the template with the window's source and the sort's order, and return the SQL and its arguments."""
     source, day = await _source(db, window=window, since=since, season_start=season_start)
     before = f"{_SORT_TUPLE[sort].format(t='s')} < {_SORT_TUPLE[sort].format(t='r')}"
-    sql = template.format(source=source, order_by=_ORDER_BY[sort], before=before)
+    sql = template.format(
+        source=source,
+        materialized="MATERIALIZED" if source is _FROM_DAYS else "NOT MATERIALIZED",
+        sort_key=_SORT_KEY[sort],
+        order_by=_ORDER_BY[sort],
+        before=before,
+    )
     return sql, [sport or "*", day, *args]
 
 
