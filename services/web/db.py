@@ -148,11 +148,24 @@ class DbHandle:
             raise RuntimeError("a transaction is already open on this request's handle")
         async with self._connection() as conn:
             with self._translated(conn):
-                async with conn.transaction():
-                    self._pinned = conn
-                    try:
-                        if lock_timeout_ms is not None:
-                            await conn.execute("SELECT set_config('lock_timeout', $1, true)", f"{lock_timeout_ms}ms")
-                        yield
-                    finally:
-                        self._pinned = None
+                if lock_timeout_ms is None:
+                    async with conn.transaction():
+                        self._pinned = conn
+                        try:
+                            yield
+                        finally:
+                            self._pinned = None
+                    return
+                # BEGIN and the timeout in one round trip (a pick's whole transaction is three).
+                await conn.execute(f"BEGIN; SET LOCAL lock_timeout = '{int(lock_timeout_ms)}ms'")
+                self._pinned = conn
+                try:
+                    yield
+                except BaseException:
+                    if not _lost(conn):
+                        await conn.execute("ROLLBACK")
+                    raise
+                else:
+                    await conn.execute("COMMIT")
+                finally:
+                    self._pinned = None

@@ -35,10 +35,11 @@ class WebSettings(BaseAppSettings):
     password_min_length: int = Field(default=10, ge=8)
     board_max_games: int = Field(default=200, ge=1)
     # Cached responses (services/web/cache.py): browser/CDN max-age, how long an instance trusts the data version it
-    # read before asking PostgreSQL again, and how many serialized responses one instance keeps.
+    # read before asking PostgreSQL again, and how many serialized responses one instance keeps (profiles are kept
+    # too, one per player viewed: a few thousand of a few KB each).
     cache_max_age_seconds: int = Field(default=15, ge=0)
     cache_version_ttl_seconds: float = Field(default=1.0, ge=0)
-    cache_max_entries: int = Field(default=1024, ge=1)
+    cache_max_entries: int = Field(default=4096, ge=1)
     # The built React app (`npm run build` in frontend/), served at / when it holds an index.html (a deployment that
     # hosts the app on a static site of its own points this at a directory without one).
     web_app_dir: Path | None = PROJECT_ROOT / "frontend" / "dist"

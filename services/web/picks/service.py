@@ -159,45 +159,87 @@ async def place_picks(
 
     # Every lock wait is bounded, so a slip held up by an ingest or a recompute answers 503 instead of waiting on.
     async with db.transaction(lock_timeout_ms=settings.pick_lock_timeout_ms):
+        stored: set[tuple[int, str]] = set()
+        if not errors:
+            # Optimistic: the one statement that inserts also checks the lock and the line, so a slip that passes
+            # costs a single round trip. A slip that stored fewer picks than it holds is looked at pick by pick below
+            # to say why, once what it did store is taken out again (the transaction then rolls back anyway).
+            rows = await db.fetch(_PLACE_SQL, user.id, *_columns(picks))
+            if len(rows) == len(picks):
+                placed = {(r["game_id"], r["market"]): _placed(r) for r in rows}
+                return [placed[(p.game_id, p.market.value)] for p in picks]  # in slip order
+            stored = {(r["game_id"], r["market"]) for r in rows}
+            if rows:
+                await db.execute("DELETE FROM pick WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
         if pending:
             errors += await _check_against_database(db, user=user, picks=picks, pending=pending)
         if errors:
             raise _refuse(sorted(errors, key=lambda e: e.index))
-        # The lock and the line are checked again by the statement that inserts, so a slip that straddles tip-off or
-        # a line change stores nothing (the count below proves every row went in). The clock is clock_timestamp(),
-        # read when the row is written: now() is the transaction's start, which a lock wait can leave before tip-off.
-        ids = await db.fetch(
-            """
-            INSERT INTO pick (user_id, game_id, market, selection, point, price, stake, placed_at)
-            SELECT $1, u.game_id, u.market, u.selection, u.point, u.price, u.stake, clock_timestamp()
-            FROM unnest($2::bigint[], $3::text[], $4::text[], $5::numeric[], $6::int[], $7::numeric[])
-                 AS u(game_id, market, selection, point, price, stake)
-            JOIN game g ON g.id = u.game_id AND g.commence_time > clock_timestamp()
-            JOIN market_line ml ON ml.game_id = u.game_id AND ml.snapshot_kind = 'current'
-                 AND ml.market = u.market AND ml.selection = u.selection
-                 AND ml.price = u.price AND ml.point IS NOT DISTINCT FROM u.point
-            ON CONFLICT (user_id, game_id, market) DO NOTHING
-            RETURNING id, game_id, market
-            """,
-            user.id,
-            [p.game_id for p in picks],
-            [p.market.value for p in picks],
-            [p.selection.value for p in picks],
-            [p.point for p in picks],
-            [p.price for p in picks],
-            [p.stake for p in picks],
+        await _refuse_started_games(db, picks=picks, stored=stored)
+        raise Conflict(
+            "The board changed while the slip was placed; nothing was stored. Reload and retry.",
+            code="slip_changed",
         )
-        if len(ids) != len(picks):
-            await _refuse_started_games(db, picks=picks, stored={(r["game_id"], r["market"]) for r in ids})
-            raise Conflict(
-                "The board changed while the slip was placed; nothing was stored. Reload and retry.",
-                code="slip_changed",
-            )
-        stored = {
-            (p.game_id, p.market.value): p
-            for p in (await _list(db, user_id=user.id, pick_ids=[r["id"] for r in ids])).picks
-        }
-        return [stored[(p.game_id, p.market.value)] for p in picks]  # in slip order
+
+
+# The lock and the line are checked by the statement that inserts, so a slip that straddles tip-off or a line change
+# stores nothing it should not (the caller compares the count). The game and line rows are locked FOR SHARE first, as
+# the check below does (an ingest cannot move them until the transaction ends), and only then is the clock read:
+# clock_timestamp(), when the row is written, never now() (the transaction's start, which a lock wait can leave before
+# tip-off). The answer carries what the response shows, so nothing is read back.
+_PLACE_SQL = """
+WITH g AS MATERIALIZED (
+    SELECT id, commence_time, sport_key, home_team, away_team
+    FROM game WHERE id = ANY($2::bigint[])
+    ORDER BY id
+    FOR SHARE
+), ml AS MATERIALIZED (
+    SELECT game_id, market, selection, price, point
+    FROM market_line WHERE snapshot_kind = 'current' AND game_id = ANY($2::bigint[])
+    ORDER BY game_id, market, selection
+    FOR SHARE
+), placed AS (
+    INSERT INTO pick (user_id, game_id, market, selection, point, price, stake, placed_at)
+    SELECT $1, u.game_id, u.market, u.selection, u.point, u.price, u.stake, clock_timestamp()
+    FROM unnest($2::bigint[], $3::text[], $4::text[], $5::numeric[], $6::int[], $7::numeric[])
+         AS u(game_id, market, selection, point, price, stake)
+    JOIN g ON g.id = u.game_id AND g.commence_time > clock_timestamp()
+    JOIN ml ON ml.game_id = u.game_id AND ml.market = u.market AND ml.selection = u.selection
+         AND ml.price = u.price AND ml.point IS NOT DISTINCT FROM u.point
+    ON CONFLICT (user_id, game_id, market) DO NOTHING
+    RETURNING id, game_id, market, selection, point, price, stake, placed_at
+)
+SELECT p.*, g.sport_key, g.home_team, g.away_team, g.commence_time
+FROM placed p JOIN g ON g.id = p.game_id
+"""
+
+
+def _columns(picks: list[PickCreate]) -> list[list[Any]]:
+    return [
+        [p.game_id for p in picks],
+        [p.market.value for p in picks],
+        [p.selection.value for p in picks],
+        [p.point for p in picks],
+        [p.price for p in picks],
+        [p.stake for p in picks],
+    ]
+
+
+def _placed(row: Any) -> PickPublic:
+    """A pick just placed: pending, cancellable until its game starts, nothing graded yet."""
+    return PickPublic(
+        **dict(row),
+        status=PickStatus.PENDING,
+        cancellable=True,
+        result_units=None,
+        graded_at=None,
+        graded_home_score=None,
+        graded_away_score=None,
+        closing_point=None,
+        closing_price=None,
+        closing_line_value=None,
+        regrades=[],
+    )
 
 
 async def _refuse_started_games(db: DbHandle, *, picks: list[PickCreate], stored: set[tuple[int, str]]) -> None:
