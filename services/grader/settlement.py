@@ -51,7 +51,8 @@ def result_order_key(
 
 
 _LOCK_GAME_SQL = """
-SELECT id, sport_key, status, home_score, away_score, last_update, result_event_id, settled_at
+SELECT id, sport_key, status, home_score, away_score, last_update, result_event_id, settled_at,
+       now() AS transaction_started_at
 FROM game WHERE external_id = $1
 FOR UPDATE
 """
@@ -299,9 +300,15 @@ WHERE id = $1
 """
 
 
-_KEEP_NEWEST_UPDATE_SQL = (
-    "UPDATE game SET last_update = greatest(last_update, $2), settled_at = greatest(settled_at, $3) WHERE id = $1"
+# The result the game already holds arrived again: record it and keep the newest timestamps, in one round trip.
+_KEEP_NEWEST_SQL = """
+WITH recorded AS (
+    INSERT INTO processed_event (event_id, event_type, consumer, processed_at)
+    VALUES ($4, 'game_result', $5, $3)
+    ON CONFLICT (event_id) DO NOTHING
 )
+UPDATE game SET last_update = greatest(last_update, $2), settled_at = greatest(settled_at, $3) WHERE id = $1
+"""
 
 
 def _score(home: int | None, away: int | None) -> str:
@@ -334,8 +341,10 @@ async def _settle(
 ) -> tuple[int, int, int]:
     # A big game's picks are matched to their grading by a hash join: past the default 4 MB it spills into batches and
     # hands the rows to the UPDATE in hash order, scattering the writes (a 1,000,000-pick correction ran 1.4x slower,
-    # docs/decisions.md). This transaction only; a settlement this size hashes about 100 MB.
-    await conn.execute(f"SET LOCAL work_mem = '{_WORK_MEM}'")
+    # docs/decisions.md). This transaction only; a settlement this size hashes about 100 MB. A redelivery grades only
+    # late picks, which are few, so it saves the round trip.
+    if not pending_only:
+        await conn.execute(f"SET LOCAL work_mem = '{_WORK_MEM}'")
     row = await conn.fetchrow(
         _SETTLE_SQL,
         game_id,
@@ -352,12 +361,19 @@ async def _settle(
     return row["written"], row["regraded"], row["users"]
 
 
-async def apply_result_in(conn: Connection, event: GameResultEvent, *, now: datetime) -> SettlementResult:
-    """Apply one result event inside the caller's transaction (the DLQ check uses it to dry-run a message)."""
-    await upsert_game(conn, event.game)
-    # Every event for this game waits here for the one before it: the decision below reads a settled state.
+async def apply_result_in(conn: Connection, event: GameResultEvent, *, now: datetime | None = None) -> SettlementResult:
+    """Apply one result event inside the caller's transaction (the DLQ check uses it to dry-run a message).
+
+    `now` dates the gradings; None: the transaction's start.
+    """
+    # Every event for this game waits here for the one before it: the decision below reads a settled state. A game
+    # never ingested is created from the event first (and then locked).
     held = await conn.fetchrow(_LOCK_GAME_SQL, event.game.external_id)
+    if held is None:
+        await upsert_game(conn, event.game)
+        held = await conn.fetchrow(_LOCK_GAME_SQL, event.game.external_id)
     assert held is not None  # upserted just above
+    now = now or held["transaction_started_at"]
     game_id = held["id"]
     held_status = GameStatus(held["status"])
     # A game's gradings are dated in the order they are applied, even when this transaction's clock reads earlier than
@@ -365,12 +381,11 @@ async def apply_result_in(conn: Connection, event: GameResultEvent, *, now: date
     # moves forwards in time, which the rollups' day and month buckets rely on.
     if held["settled_at"] is not None and held["settled_at"] > now:
         now = held["settled_at"]
-    await conn.execute(_RECORD_EVENT_SQL, event.event_id, CONSUMER, now)
 
     if held["result_event_id"] == event.event_id:
         # The result the game already holds (a redelivery, or the source re-reporting the same score later). Keep its
         # newest timestamp so an older different result can never overtake it, and grade only picks still pending.
-        await conn.execute(_KEEP_NEWEST_UPDATE_SQL, game_id, event.last_update, now)
+        await conn.execute(_KEEP_NEWEST_SQL, game_id, event.last_update, now, event.event_id, CONSUMER)
         written, _, users = await _settle(
             conn,
             game_id=game_id,
@@ -384,6 +399,7 @@ async def apply_result_in(conn: Connection, event: GameResultEvent, *, now: date
             await bump_data_version(conn, "leaderboard", at=now)
         return SettlementResult(game_id, EventAction.DUPLICATE, picks_written=written, users_updated=users)
 
+    await conn.execute(_RECORD_EVENT_SQL, event.event_id, CONSUMER, now)
     if held_status in (GameStatus.FINAL, GameStatus.VOID):
         held_key = result_order_key(
             last_update=held["last_update"],
@@ -423,8 +439,7 @@ async def apply_result(pool: asyncpg.Pool, event: GameResultEvent, *, now: datet
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             async with transaction(pool) as conn:
-                graded_at = now or await conn.fetchval("SELECT now()")
-                return await apply_result_in(conn, event, now=graded_at)
+                return await apply_result_in(conn, event, now=now)
         except asyncpg.DeadlockDetectedError:
             if attempt == _ATTEMPTS:
                 raise
