@@ -52,7 +52,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## Run the benchmarks under bench/ and print their ratios.
+## Every performance target (docs/performance.md) against its baseline in one run: table, JSON, charts; exit 1 on a miss.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

@@ -1,7 +1,18 @@
-"""`python -m bench` (`make bench`): settle one game of 1,000,000 picks in two shapes, print a table, write JSON.
+"""`python -m bench` (`make bench`): every performance target of issue 12, measured against its baseline in one run.
 
-It starts its own throwaway PostgreSQL (like the tests) unless PICKVS_BENCH_DATABASE_URL names an empty database.
-Results go to bench/results/latest.json (not versioned).
+Sections, in order (each prints its progress):
+1. cold imports of the Lambda entry modules (fresh processes);
+2. settlement of one 1,000,000-pick game in two shapes against a plain write of the same rows;
+3. the season shape: 100,000 players and 1,000,000 picks over 1,230 games settled through the grader's Lambda handler
+   and delivered again, uncached leaderboard answers (then on 4,000,000 picks);
+4. hot reads and pick submission against a real server under wrk, each read against a static endpoint serving the
+   same bytes on the same server, for uvicorn and granian with 1 and 2 workers;
+5. a simulated NBA season of Odds API credits, clean and with 30 % injected failures.
+
+It starts its own throwaway PostgreSQL and SQS (like the tests) unless PICKVS_BENCH_DATABASE_URL names an empty
+database. It prints a table, writes JSON (bench/results/latest.json, not versioned) and, for a full run, the charts
+in docs/performance/, and exits 1 when a target is missed (2 when it could not run). `--quick` runs every section on
+tiny sizes in well under a minute (the test suite runs it as a smoke test).
 """
 
 from __future__ import annotations
@@ -14,28 +25,17 @@ import platform
 import shutil
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bench.settlement import (
-    SHAPES,
-    BenchDatabaseNotEmpty,
-    SettlementReport,
-    Shape,
-    empty_tables,
-    refuse_non_empty,
-    run_settlement,
-)
-from pickvs.db import create_pool
-from schema.migrate import migrate
+from bench.report import format_report, targets
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
-DEFAULT_PICKS = 1_000_000
-QUICK_PICKS = 50_000
+CHARTS = Path(__file__).resolve().parent.parent / "docs" / "performance"
 
 
 class BenchSettings(BaseSettings):
@@ -46,100 +46,87 @@ class BenchSettings(BaseSettings):
     database_url: str | None = None
 
 
-async def run(url: str, *, picks: int, shapes: tuple[Shape, ...]) -> dict[str, Any]:
-    """Migrate the database at `url`, benchmark each shape on it, and return the report."""
-    conn = await asyncpg.connect(url)
-    try:
-        await migrate(conn)
-        server_version = await conn.fetchval("SHOW server_version")
-    finally:
-        await conn.close()
-    pool = await create_pool(url, min_size=1, max_size=2)
-    reports: list[SettlementReport] = []
-    try:
-        await refuse_non_empty(pool)
-        for shape in shapes:
-            reports.append(await run_settlement(pool, shape=shape, picks=picks))
-            await empty_tables(pool)
-    finally:
-        await pool.close()
-    return {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "postgres": server_version,
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
-        "settlement": [r.as_dict() for r in reports],
-    }
+def _progress(message: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
 
 
-def format_table(report: dict[str, Any]) -> str:
-    """Render the settlement results as a fixed-width table: seconds, and × the baseline in brackets."""
-    header = ("shape", "picks", "players", "baseline s", "final s (×)", "correction s (×)", "void s (×)", "recompute s")
-    rows = [header]
-    for r in report["settlement"]:
-        rows.append(
-            (
-                r["shape"],
-                f"{r['picks']:,}",
-                f"{r['players']:,}",
-                f"{r['baseline_s']:.2f}",
-                f"{r['final_s']:.2f} ({r['final_ratio']:.2f})",
-                f"{r['correction_s']:.2f} ({r['correction_ratio']:.2f})",
-                f"{r['void_s']:.2f} ({r['void_ratio']:.2f})",
-                f"{r['recompute_s']:.2f}",
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    notes = [
-        "baseline: a plain UPDATE of the game's picks and of their players, same rows, rolled back",
-        f"PostgreSQL {report['postgres']}; every pick graded and totals == recompute: "
-        + ("yes" if all(r["all_picks_graded"] and r["totals_match_recompute"] for r in report["settlement"]) else "NO"),
-    ]
-    return "\n".join([*lines, "", *notes])
+async def _run(url: str, *, quick: bool, sections: tuple[str, ...], workdir: Path) -> dict[str, Any]:
+    from bench.run import run_all  # imports the app and the grader: after argument errors, not before
+    from pickvs.db import close_pools
+
+    try:
+        return await run_all(url, quick=quick, sections=sections, workdir=workdir, progress=_progress)
+    finally:
+        await close_pools()  # the grader handler's own pool
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmarks; exit 1 if a run graded something wrong."""
+    """Run the benchmarks; exit 1 if a target was missed."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    size = parser.add_mutually_exclusive_group()
-    size.add_argument("--picks", type=int, default=DEFAULT_PICKS, help="picks on the settled game (default 1,000,000)")
-    size.add_argument("--quick", action="store_true", help=f"{QUICK_PICKS:,} picks: a smoke run in well under 30 s")
-    parser.add_argument("--shape", choices=SHAPES, action="append", help="run only this shape (repeatable)")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run of every section")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=("imports", "settlement", "season", "web", "credits"),
+        help="run only this section (repeatable); the season section's data is built for web if needed",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON report")
+    parser.add_argument(
+        "--charts", type=Path, default=None, help="where to write the PNG charts (full run default: docs/performance/)"
+    )
     args = parser.parse_args(argv)
-    picks = QUICK_PICKS if args.quick else args.picks
-    if picks < 3:
-        parser.error("--picks must be at least 3")
-    shapes: tuple[Shape, ...] = tuple(args.shape or SHAPES)
+    sections = tuple(args.only or ("imports", "settlement", "season", "web", "credits"))
+    charts = args.charts or (None if args.quick else CHARTS)
 
+    started = time.perf_counter()
     url = BenchSettings().database_url
-    cluster = None
-    tmp: Path | None = None
-    if url is None:
-        from devstack.postgres import EmbeddedPostgres
-
-        tmp = Path(tempfile.mkdtemp(prefix="pickvs-bench-"))
-        # The cluster runs as an unprivileged user when we run as root: it must reach its directory.
-        tmp.chmod(0o755)
-        cluster = EmbeddedPostgres(tmp / "postgres", durable=False)
-        url = cluster.start()
+    cluster = sqs = None
+    tmp = Path(tempfile.mkdtemp(prefix="pickvs-bench-"))
+    # The cluster runs as an unprivileged user when we run as root: it must reach its directory.
+    tmp.chmod(0o755)
     try:
-        report = asyncio.run(run(url, picks=picks, shapes=shapes))
-    except BenchDatabaseNotEmpty as exc:
+        if url is None:
+            from devstack.postgres import EmbeddedPostgres
+
+            _progress("starting a throwaway PostgreSQL")
+            cluster = EmbeddedPostgres(tmp / "postgres", durable=False)
+            url = cluster.start()
+        if {"web", "credits"} & set(sections) or "season" in sections:
+            from devstack.sqs import EmbeddedSqs
+
+            sqs = EmbeddedSqs()
+            os.environ["PICKVS_SQS_ENDPOINT_URL"] = sqs.start()
+        report = asyncio.run(_run(url, quick=args.quick, sections=sections, workdir=tmp))
+    except RuntimeError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
     finally:
+        if sqs is not None:
+            sqs.stop()
         if cluster is not None:
             cluster.stop()
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    report["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    report["machine"] = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "load_average_at_end": list(os.getloadavg()),
+    }
+    report["quick"] = args.quick
+    report["wall_seconds"] = time.perf_counter() - started
+    checks = targets(report)
+    report["targets"] = checks
+    if charts is not None:
+        from bench.charts import draw
+
+        report["charts"] = [str(p) for p in draw(report, charts)]
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(format_table(report))
+    args.output.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    print(format_report(report))
     print(f"written to {args.output}")
-    ok = all(r["all_picks_graded"] and r["totals_match_recompute"] for r in report["settlement"])
-    return 0 if ok else 1
+    missed = [c for c in checks if not c["met"]]
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ GRADED_AT = TIP_OFF + timedelta(hours=4)
 CROWD_HISTORY_PER_PLAYER = 7
 # As long as a real argon2id hash, so player rows are as wide as real ones.
 _PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$" + "s" * 22 + "$" + "h" * 43
-_TABLES = 'pick_regrade, pick, market_line, odds, processed_event, game, "user"'
+_TABLES = 'pick_regrade, pick, market_line, odds, processed_event, game, player_day, player_total, "user"'
 
 
 class BenchDatabaseNotEmpty(RuntimeError):
@@ -49,6 +49,8 @@ class SettlementReport:
     history_picks: int
     generate_s: float
     baseline_s: float
+    correction_baseline_s: float
+    void_baseline_s: float
     final_s: float
     correction_s: float
     void_s: float
@@ -132,6 +134,50 @@ ORDER BY g.id, u.id
 """
 
 
+# Each history pick is its player's only pick of its day, so a day row is the pick and the totals are their sums.
+_HISTORY_ROLLUPS_SQL = (
+    """
+    INSERT INTO player_day (user_id, sport_key, day, units, wagered, wins, losses, pushes, voids)
+    SELECT p.user_id, g.sport_key, (p.graded_at AT TIME ZONE 'UTC')::date, p.result_units, p.stake,
+           (p.status = 'won')::int, (p.status = 'lost')::int, (p.status = 'push')::int, 0
+    FROM pick p JOIN game g ON g.id = p.game_id
+    WHERE p.status <> 'pending'
+    ORDER BY 1, 3
+    """,
+    """
+    INSERT INTO player_total (sport_key, user_id, username, units, wagered, wins, losses, pushes, season_units,
+                              season_wagered, season_wins, season_losses, season_pushes, month_start, month_units,
+                              month_wagered, month_wins, month_losses, month_pushes)
+    SELECT k.sport_key, d.user_id, u.username, sum(d.units), sum(d.wagered), sum(d.wins), sum(d.losses),
+           sum(d.pushes),
+           coalesce(sum(d.units) FILTER (WHERE d.day >= r.starts_on), 0),
+           coalesce(sum(d.wagered) FILTER (WHERE d.day >= r.starts_on), 0),
+           coalesce(sum(d.wins) FILTER (WHERE d.day >= r.starts_on), 0),
+           coalesce(sum(d.losses) FILTER (WHERE d.day >= r.starts_on), 0),
+           coalesce(sum(d.pushes) FILTER (WHERE d.day >= r.starts_on), 0),
+           date_trunc('month', max(d.day))::date,
+           coalesce(sum(d.units) FILTER (WHERE date_trunc('month', d.day) = m.month), 0),
+           coalesce(sum(d.wagered) FILTER (WHERE date_trunc('month', d.day) = m.month), 0),
+           coalesce(sum(d.wins) FILTER (WHERE date_trunc('month', d.day) = m.month), 0),
+           coalesce(sum(d.losses) FILTER (WHERE date_trunc('month', d.day) = m.month), 0),
+           coalesce(sum(d.pushes) FILTER (WHERE date_trunc('month', d.day) = m.month), 0)
+    FROM player_day d
+    JOIN "user" u ON u.id = d.user_id
+    CROSS JOIN rollup_season r
+    CROSS JOIN (SELECT date_trunc('month', max(day)) AS month FROM player_day) m
+    CROSS JOIN (VALUES ('*'), ('basketball_nba')) k(sport_key)
+    GROUP BY k.sport_key, d.user_id, u.username
+    ORDER BY 1, 2
+    """,
+    """
+    UPDATE "user" u
+    SET total_units = t.units, total_wagered = t.wagered, wins = t.wins, losses = t.losses, pushes = t.pushes
+    FROM player_total t
+    WHERE t.sport_key = '*' AND t.user_id = u.id
+    """,
+)
+
+
 async def _timed(action: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
     started = time.perf_counter()
     result = await action()
@@ -197,14 +243,43 @@ async def generate(pool: asyncpg.Pool, *, shape: Shape, picks: int) -> tuple[int
         await conn.execute(_MARKET_LINES_SQL, game_id, TIP_OFF - timedelta(minutes=5))
         await conn.execute(_GAME_PICKS_SQL, game_id, TIP_OFF - timedelta(days=1), picks, first_user, per_player)
     if history:
-        # Totals that agree with the history, as grading would have left them (not timed).
-        await recompute_totals(pool)
+        # Totals and rollups that agree with the history, as grading would have left them (not timed); built directly
+        # (the history is one pick per player and day) because a full recompute of 3.3M picks takes a minute. The
+        # run's closing recompute proves them right.
+        async with pool.acquire() as conn, conn.transaction():
+            for statement in _HISTORY_ROLLUPS_SQL:
+                await conn.execute(statement)
     await _vacuum(pool)
     return game_id, players, history
 
 
-async def _baseline(pool: asyncpg.Pool, *, game_id: int) -> float:
-    """Time the cheapest write of the rows a settlement writes (the game's picks and their players), rolled back."""
+# The rows a settlement of the game writes besides its picks and players: each player's day rows (the day a pick was
+# graded on, if it was, and the day it is graded on now) and their totals for the sport and for every sport ('*').
+_BASELINE_DAYS_SQL = """
+INSERT INTO player_day AS t (user_id, sport_key, day)
+SELECT DISTINCT p.user_id, g.sport_key, d.day
+FROM pick p
+JOIN game g ON g.id = p.game_id
+CROSS JOIN LATERAL (VALUES ((p.graded_at AT TIME ZONE 'UTC')::date), ($2::date)) d(day)
+WHERE p.game_id = $1 AND d.day IS NOT NULL
+ORDER BY 1, 3
+ON CONFLICT (user_id, sport_key, day) DO UPDATE SET units = t.units
+"""
+_BASELINE_TOTALS_SQL = """
+INSERT INTO player_total AS t (sport_key, user_id, username, month_start)
+SELECT k.sport_key, u.id, u.username, date_trunc('month', $2::date)
+FROM (SELECT DISTINCT user_id FROM pick WHERE game_id = $1) p
+JOIN "user" u ON u.id = p.user_id
+CROSS JOIN (VALUES ('*'), ((SELECT sport_key FROM game WHERE id = $1))) k(sport_key)
+ORDER BY 1, 2
+ON CONFLICT (sport_key, user_id) DO UPDATE SET units = t.units
+"""
+
+
+async def _baseline(pool: asyncpg.Pool, *, game_id: int, graded_at: datetime) -> float:
+    """Time the cheapest write of the rows a settlement at `graded_at` writes, rolled back: a plain UPDATE of the game's
+    picks and their players, and a plain upsert of those players' rollup rows (the audit rows of re-graded picks are
+    added after the event, when their number is known)."""
     async with pool.acquire() as conn:
         tr = conn.transaction()
         await tr.start()
@@ -215,6 +290,32 @@ async def _baseline(pool: asyncpg.Pool, *, game_id: int) -> float:
                 'UPDATE "user" SET total_units = total_units WHERE id IN (SELECT user_id FROM pick WHERE game_id = $1)',
                 game_id,
             )
+            await conn.execute(_BASELINE_DAYS_SQL, game_id, graded_at.date())
+            await conn.execute(_BASELINE_TOTALS_SQL, game_id, graded_at.date())
+            return time.perf_counter() - started
+        finally:
+            await tr.rollback()
+
+
+async def _regrade_baseline(pool: asyncpg.Pool, *, game_id: int, rows: int, event_id: str, reason: str) -> float:
+    """Time a plain INSERT of as many audit rows as the event wrote (one per re-graded pick), rolled back."""
+    if not rows:
+        return 0.0
+    async with pool.acquire() as conn:
+        tr = conn.transaction()
+        await tr.start()
+        try:
+            started = time.perf_counter()
+            await conn.execute(
+                "INSERT INTO pick_regrade (pick_id, old_status, new_status, old_result_units, new_result_units, "
+                "reason, event_id, regraded_at) "
+                "SELECT id, status, status, result_units, result_units, $3, $4, now() "
+                "FROM pick WHERE game_id = $1 ORDER BY id LIMIT $2",
+                game_id,
+                rows,
+                reason,
+                event_id,
+            )
             return time.perf_counter() - started
         finally:
             await tr.rollback()
@@ -223,14 +324,25 @@ async def _baseline(pool: asyncpg.Pool, *, game_id: int) -> float:
 async def run_settlement(pool: asyncpg.Pool, *, shape: Shape, picks: int) -> SettlementReport:
     """Benchmark one shape on an empty, migrated database (left filled; `empty_tables` clears it)."""
     generate_s, (game_id, players, history) = await _timed(lambda: generate(pool, shape=shape, picks=picks))
-    baseline_s = await _baseline(pool, game_id=game_id)
-    await _vacuum(pool)
-    final_s, final = await _timed(lambda: apply_result(pool, FINAL, now=GRADED_AT))
-    await _vacuum(pool)
-    correction_s, correction = await _timed(lambda: apply_result(pool, CORRECTION, now=GRADED_AT + timedelta(days=1)))
-    await _vacuum(pool)
-    void_s, voided = await _timed(lambda: apply_result(pool, VOID, now=GRADED_AT + timedelta(days=2)))
-    await _vacuum(pool)
+    # Each event against the plain write of the rows it writes, measured just before it on the same table state.
+    baselines, events = [], []
+    for event, graded_at in (
+        (FINAL, GRADED_AT),
+        (CORRECTION, GRADED_AT + timedelta(days=1)),
+        (VOID, GRADED_AT + timedelta(days=2)),
+    ):
+        baselines.append(await _baseline(pool, game_id=game_id, graded_at=graded_at))
+        await _vacuum(pool)
+        started = time.perf_counter()
+        result = await apply_result(pool, event, now=graded_at)
+        events.append((time.perf_counter() - started, result))
+        await _vacuum(pool)
+        # The audit rows it wrote are rows it wrote too: their plain insert, on the table as the event left it.
+        reason = await pool.fetchval("SELECT max(reason) FROM pick_regrade WHERE event_id = $1", event.event_id)
+        baselines[-1] += await _regrade_baseline(
+            pool, game_id=game_id, rows=result.picks_regraded, event_id=event.event_id, reason=reason or ""
+        )
+    (final_s, final), (correction_s, correction), (void_s, voided) = events
     recompute_s, differences = await _timed(lambda: recompute_totals(pool, fix=False))
     still_open = await pool.fetchval("SELECT count(*) FROM pick WHERE game_id = $1 AND status <> 'void'", game_id)
     return SettlementReport(
@@ -239,14 +351,16 @@ async def run_settlement(pool: asyncpg.Pool, *, shape: Shape, picks: int) -> Set
         players=players,
         history_picks=history,
         generate_s=generate_s,
-        baseline_s=baseline_s,
+        baseline_s=baselines[0],
+        correction_baseline_s=baselines[1],
+        void_baseline_s=baselines[2],
         final_s=final_s,
         correction_s=correction_s,
         void_s=void_s,
         recompute_s=recompute_s,
-        final_ratio=final_s / baseline_s,
-        correction_ratio=correction_s / baseline_s,
-        void_ratio=void_s / baseline_s,
+        final_ratio=final_s / baselines[0],
+        correction_ratio=correction_s / baselines[1],
+        void_ratio=void_s / baselines[2],
         picks_written_final=final.picks_written,
         picks_regraded_correction=correction.picks_regraded,
         picks_regraded_void=voided.picks_regraded,

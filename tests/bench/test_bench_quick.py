@@ -1,44 +1,89 @@
-"""The settlement benchmark, end to end on a tiny game: it grades everything correctly and reports what it promises.
+"""The benchmark harness, end to end on tiny sizes: every section but the wrk-driven one runs, grades correctly and
+reports what it promises, and the targets and the table are built from its report.
 
-Only correctness is asserted here; speed is reported by `make bench` as ratios, never asserted in a test.
+Only correctness is asserted here; speed is reported by `make bench`, never asserted in a test.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import asyncpg
+import httpx
 
-from bench.__main__ import format_table, run
-from bench.settlement import CROWD_HISTORY_PER_PLAYER, SHAPES
+from bench.report import format_report, targets
+from bench.run import QUICK, run_all
+from bench.settlement import SHAPES
+from bench.web import parse_wrk
+from bench.webapp import StaticBytes
 
-_TIMINGS = {"generate_s", "baseline_s", "final_s", "correction_s", "void_s", "recompute_s"}
-_RATIOS = {"final_ratio", "correction_ratio", "void_ratio"}
+_WRK_OUTPUT = """Running 8s test @ http://127.0.0.1:40000/api/leaderboard
+  2 threads and 50 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.52ms    2.10ms  40.11ms   91.00%
+    Req/Sec    18.10k     1.20k   20.00k    70.00%
+  Latency Distribution
+     50%  810.00us
+     75%    1.40ms
+     90%    3.10ms
+     99%   12.50ms
+  288000 requests in 8.00s, 2.40GB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:  36000.00
+Transfer/sec:    300.00MB
+"""
 
 
-async def test_the_quick_settlement_benchmark_grades_every_pick_and_reports_timings_and_ratios(
-    db: asyncpg.Pool, pg_url: str
+async def test_the_quick_benchmark_runs_every_section_and_its_checks_hold(
+    db: asyncpg.Pool, pg_url: str, sqs_endpoint: object, tmp_path: Path
 ) -> None:
-    # GIVEN an empty migrated database and a tiny game (2,000 picks) in each shape
-    picks = 2_000
+    # GIVEN an empty migrated database and the embedded SQS
+    sections = ("imports", "settlement", "season", "credits")
 
-    # WHEN the benchmark runs end to end
-    report = await run(pg_url, picks=picks, shapes=SHAPES)
+    # WHEN the benchmark runs its sections on tiny sizes
+    report = await run_all(pg_url, quick=True, sections=sections, workdir=tmp_path, progress=lambda _: None)
 
-    # THEN each shape graded all its picks (final), re-graded them (correction, void), and its totals equal a recompute
+    # THEN each settlement shape graded every pick and its totals and rollups equal a recompute
     assert [r["shape"] for r in report["settlement"]] == list(SHAPES)
     for result in report["settlement"]:
-        assert result.keys() >= _TIMINGS | _RATIOS
-        assert all(result[k] > 0 for k in _TIMINGS | _RATIOS)
         assert result["all_picks_graded"] and result["totals_match_recompute"]
-        assert result["picks_written_final"] == picks
-        assert result["picks_regraded_void"] == picks
-        # The correction flips the winner: moneyline and most spread results change, totals (same sum) do not.
-        assert 0 < result["picks_regraded_correction"] < picks
-    distinct, crowd = report["settlement"]
-    assert (distinct["players"], distinct["users_updated_final"], distinct["history_picks"]) == (picks, picks, 0)
-    assert crowd["players"] == -(-picks // 3)
-    assert crowd["history_picks"] == CROWD_HISTORY_PER_PLAYER * crowd["players"]
-    assert "distinct" in format_table(report) and "every pick graded and totals == recompute: yes" in format_table(
-        report
-    )
+        assert result["picks_written_final"] == result["picks_regraded_void"] == QUICK.settlement_picks
+        assert all(result[k] > 0 for k in ("baseline_s", "correction_baseline_s", "void_baseline_s", "final_ratio"))
+    # AND the season went through the grader handler: no record failed, and delivering it again changed nothing
+    assert report["season"]["failures"] == 0 and report["season"]["redelivery_changed_nothing"]
+    assert sum(report["season"]["picks_per_game"]) == report["season"]["picks"]
+    # AND the board was timed for every window, sort and sport, on the season and on the extended season
+    for key in ("at_season", "at_extended"):
+        assert len(report["leaderboard"][key]["combinations"]) == 4 * 4 * 2
+    assert report["leaderboard"]["at_extended"]["graded_picks"] > report["leaderboard"]["at_season"]["graded_picks"]
+    # AND every entry module was imported, and the clean credit season spent on game days only
+    assert {t["module"] for t in report["imports"]} >= {"services.fetcher.handler", "services.grader.handler"}
+    clean = report["credits"]["clean"]
+    assert clean["game_days"] > 0 and clean["max_per_idle_day"] == 0 and clean["ledger"] == clean["charged"]
+    # AND the targets and the table are built from the report
+    report.update(machine={"cpus": 2}, wall_seconds=1.0, quick=True)
+    report["targets"] = targets(report)
+    names = {t["target"] for t in report["targets"]}
+    assert "season: redelivery changed nothing, no record failed" in names and "credits per idle day (max)" in names
+    assert "settle crowd void (x plain write)" in format_report(report)
     # AND it leaves the database as empty as it found it
     assert await db.fetchval('SELECT count(*) FROM "user"') == 0
+
+
+def test_wrk_reports_are_read_for_rate_latency_and_errors() -> None:
+    result = parse_wrk("/api/leaderboard", _WRK_OUTPUT)
+    assert (result.requests_per_s, result.p50_ms, result.p99_ms) == (36000.0, 0.81, 12.5)
+    assert (result.requests, result.non_2xx, result.socket_errors) == (288000, 3, 0)
+
+
+async def test_the_static_endpoints_answer_their_bytes_and_pass_everything_else_on() -> None:
+    async def app(scope: dict, receive: object, send: object) -> None:
+        await send({"type": "http.response.start", "status": 204, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b""})  # type: ignore[operator]
+
+    static = StaticBytes(app, bodies={"/bench/static/leaderboard": b'{"entries":[]}'})  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=static), base_url="http://b") as client:
+        served = await client.get("/bench/static/leaderboard")
+        passed = await client.get("/api/leaderboard")
+    assert served.content == b'{"entries":[]}' and served.headers["content-type"] == "application/json"
+    assert passed.status_code == 204
