@@ -246,3 +246,96 @@ def format_report(report: dict[str, Any]) -> str:
             )
         out += ["", *_table(servers)]
     return "\n".join(out)
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The report's targets, settlement and servers as Markdown tables (docs/performance.md holds the latest)."""
+
+    def table(rows: Sequence[tuple[str, ...]]) -> list[str]:
+        return [
+            "| " + " | ".join(rows[0]) + " |",
+            "|" + "---|" * len(rows[0]),
+            *("| " + " | ".join(row) + " |" for row in rows[1:]),
+        ]
+
+    out = table(
+        [("target", "measured", "goal", "met")]
+        + [(c["target"], str(c["value"]), c["goal"], "yes" if c["met"] else "**no**") for c in report["targets"]]
+    )
+    if report.get("settlement"):
+        rows: list[tuple[str, ...]] = [("shape", "picks", "players", "event", "baseline s", "settlement s", "ratio")]
+        for r in report["settlement"]:
+            for kind, base in (
+                ("final", "baseline_s"),
+                ("correction", "correction_baseline_s"),
+                ("void", "void_baseline_s"),
+            ):
+                rows.append(
+                    (
+                        r["shape"],
+                        f"{r['picks']:,}",
+                        f"{r['players']:,}",
+                        kind,
+                        f"{r[base]:.1f}",
+                        f"{r[f'{kind}_s']:.1f}",
+                        f"{r[f'{kind}_ratio']:.2f}",
+                    )
+                )
+        out += ["", *table(rows)]
+    if report.get("web"):
+        servers: list[tuple[str, ...]] = [
+            (
+                "server",
+                "static req/s",
+                "cached board req/s",
+                "p99 ms board (static)",
+                "static profile req/s",
+                "profile req/s",
+                "3-pick slips/s",
+                "1-pick slips/s",
+            )
+        ]
+        for r in report["web"]["runs"]:
+            picks = r.get("picks", {})
+            servers.append(
+                (
+                    f"{r['server']} ×{r['workers']}",
+                    f"{r['static_leaderboard']['requests_per_s']:,.0f}",
+                    f"{r['leaderboard']['requests_per_s']:,.0f}",
+                    f"{r['leaderboard']['p99_ms']:.1f} ({r['static_leaderboard']['p99_ms']:.1f})",
+                    f"{r['static_profile']['requests_per_s']:,.0f}",
+                    f"{r['profile']['requests_per_s']:,.0f}",
+                    f"{picks['slips_of_3']['requests_per_s']:,.0f}" if picks else "",
+                    f"{picks['slips_of_1']['requests_per_s']:,.0f}" if picks else "",
+                )
+            )
+        out += ["", *table(servers)]
+    board = report.get("leaderboard")
+    if board and "at_season" in board:
+        windows: list[tuple[str, ...]] = [
+            (
+                "window",
+                *(f"p50 ms at {board[k]['graded_picks']:,} picks" for k in ("at_season", "at_extended") if k in board),
+            )
+        ]
+        for window in board["at_season"]["p50_by_window_ms"]:
+            windows.append(
+                (
+                    window,
+                    *(
+                        f"{board[k]['p50_by_window_ms'][window]:.1f}"
+                        for k in ("at_season", "at_extended")
+                        if k in board
+                    ),
+                )
+            )
+        out += ["", "Slowest p50 of each window over its sorts and sports:", "", *table(windows)]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    from pathlib import Path
+
+    print(markdown(json.loads(Path(sys.argv[1]).read_text())))
