@@ -7,17 +7,21 @@ and greenlet are dev dependencies only (docs/decisions.md).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Computed, DateTime, Integer, Numeric, Text
+from sqlalchemy import BigInteger, Column, Computed, Date, DateTime, Integer, Numeric, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 
 def _ts(nullable: bool = False) -> Any:
     return Field(sa_column=Column(DateTime(timezone=True), nullable=nullable))
+
+
+def _date() -> Any:
+    return Field(sa_column=Column(Date, nullable=False))
 
 
 def _num(precision: int, scale: int, nullable: bool = False) -> Any:
@@ -211,8 +215,28 @@ class LoginKnownClient(SQLModel, table=True):
     last_success_at: datetime = _ts()
 
 
-class RegistrationAttempt(SQLModel, table=True):
-    __tablename__ = "registration_attempt"
+class ClientAttempt(SQLModel, table=True):
+    __tablename__ = "client_attempt"
     id: int | None = _bigint_pk()
     client: str = _text()
     at: datetime = _ts()
+    action: str = _text()
+
+
+class League(SQLModel, table=True):
+    __tablename__ = "league"
+    id: int | None = _bigint_pk()
+    name: str = _text()
+    description: str | None = _text(nullable=True)
+    sport_key: str | None = _text(nullable=True)
+    start_date: date = _date()
+    owner_id: int = _bigint()
+    invite_code: str = _text()
+    created_at: datetime = _ts()
+
+
+class LeagueMember(SQLModel, table=True):
+    __tablename__ = "league_member"
+    league_id: int = _bigint(primary_key=True)
+    user_id: int = _bigint(primary_key=True)
+    joined_at: datetime = _ts()

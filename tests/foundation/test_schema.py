@@ -97,6 +97,7 @@ _INFO_TYPES = {
     "integer": "integer",
     "text": "text",
     "jsonb": "jsonb",
+    "date": "date",
     "timestamp with time zone": "timestamp with time zone",
 }
 

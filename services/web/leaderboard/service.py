@@ -1,7 +1,12 @@
-"""Rank players over graded picks in one set-based statement (windows, sport filter, sorts, tie-breaks)."""
+"""Rank players over graded picks in one set-based statement (windows, sport filter, sorts, tie-breaks).
+
+The same statement ranks a league: a `Restriction` keeps only its members' picks graded from its first UTC day, so a
+league's leaderboard has exactly the global one's windows, sorts, minimums and tie-breaks.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from services.web.db import DbHandle
@@ -88,13 +93,40 @@ LEFT JOIN LATERAL (SELECT {_COLUMNS} FROM ranked WHERE user_id = $3) r ON true
 )
 
 
+@dataclass(frozen=True)
+class Restriction:
+    """Rank only one league's members, over their picks graded on or after its start day (00:00 UTC)."""
+
+    league_id: int
+    start_date: date
+
+
+def _since(*, window: Window, today: date, season_start: date, restriction: Restriction | None) -> datetime | None:
+    since = window_start(window=window, today=today, season_start=season_start)
+    if restriction is None:
+        return since
+    league_start = datetime.combine(restriction.start_date, time.min, tzinfo=UTC)
+    return league_start if since is None else max(since, league_start)
+
+
 def _query(
-    template: str, *, sort: SortKey, since: datetime | None, sport: str | None, args: list[object]
+    template: str,
+    *,
+    sort: SortKey,
+    since: datetime | None,
+    sport: str | None,
+    restriction: Restriction | None,
+    args: list[object],
 ) -> tuple[str, list[object]]:
     """Fill the template's filters, adding only the ones that are set, and return the SQL and its arguments."""
     # Filters are added only when set (never "$n IS NULL OR ..."), so each shape gets a plan that can use the
     # graded_at index, and the game join happens only for a sport filter.
     filters = ""
+    if restriction is not None:
+        # The members drive the plan: each one's graded picks come from pick_user_graded_idx, so a league's
+        # ranking reads its members' picks, never everyone's.
+        args.append(restriction.league_id)
+        filters += f"\n      AND p.user_id IN (SELECT m.user_id FROM league_member m WHERE m.league_id = ${len(args)})"
     if since is not None:
         args.append(since)
         filters += f"\n      AND p.graded_at >= ${len(args)}"
@@ -134,12 +166,18 @@ async def get_leaderboard(
     offset: int,
     today: date,
     season_start: date,
+    restriction: Restriction | None = None,
 ) -> LeaderboardPublic:
     """Rank the players with at least `min_picks` graded picks in the window (and sport), one page of them."""
     minimum = DEFAULT_MIN_PICKS[sort] if min_picks is None else min_picks
-    since = window_start(window=window, today=today, season_start=season_start)
+    since = _since(window=window, today=today, season_start=season_start, restriction=restriction)
     sql, args = _query(
-        _PAGE_SQL, sort=sort, since=since, sport=sport, args=[minimum, RATING_PRIOR_PICKS, offset, limit]
+        _PAGE_SQL,
+        sort=sort,
+        since=since,
+        sport=sport,
+        restriction=restriction,
+        args=[minimum, RATING_PRIOR_PICKS, offset, limit],
     )
     rows = await db.fetch(sql, *args)
     entries = [
@@ -170,11 +208,19 @@ async def get_my_standing(
     min_picks: int | None,
     today: date,
     season_start: date,
+    restriction: Restriction | None = None,
 ) -> LeaderboardStanding:
     """Return the player's own row in this ranking (None when unranked) and their graded picks in the window."""
     minimum = DEFAULT_MIN_PICKS[sort] if min_picks is None else min_picks
-    since = window_start(window=window, today=today, season_start=season_start)
-    sql, args = _query(_MINE_SQL, sort=sort, since=since, sport=sport, args=[minimum, RATING_PRIOR_PICKS, user_id])
+    since = _since(window=window, today=today, season_start=season_start, restriction=restriction)
+    sql, args = _query(
+        _MINE_SQL,
+        sort=sort,
+        since=since,
+        sport=sport,
+        restriction=restriction,
+        args=[minimum, RATING_PRIOR_PICKS, user_id],
+    )
     row = await db.fetchrow(sql, *args)
     assert row is not None  # the count subquery always yields one row
     entry = None
