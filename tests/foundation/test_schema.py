@@ -98,6 +98,8 @@ _INFO_TYPES = {
     "text": "text",
     "jsonb": "jsonb",
     "timestamp with time zone": "timestamp with time zone",
+    "date": "date",
+    "boolean": "boolean",
 }
 
 
