@@ -11,17 +11,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Computed, Date, DateTime, Integer, Numeric, Text
+from sqlalchemy import BigInteger, Boolean, Column, Computed, Date, DateTime, Integer, Numeric, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 
 def _ts(nullable: bool = False) -> Any:
     return Field(sa_column=Column(DateTime(timezone=True), nullable=nullable))
-
-
-def _date() -> Any:
-    return Field(sa_column=Column(Date, nullable=False))
 
 
 def _num(precision: int, scale: int, nullable: bool = False) -> Any:
@@ -221,6 +217,52 @@ class ClientAttempt(SQLModel, table=True):
     client: str = _text()
     at: datetime = _ts()
     action: str = _text()
+
+
+def _date(nullable: bool = False, primary_key: bool = False) -> Any:
+    return Field(sa_column=Column(Date, nullable=nullable, primary_key=primary_key))
+
+
+class PlayerDay(SQLModel, table=True):
+    __tablename__ = "player_day"
+    user_id: int = _bigint(primary_key=True)
+    sport_key: str = _text(primary_key=True)
+    day: date = _date(primary_key=True)
+    units: Decimal = _num(14, 2)
+    wagered: Decimal = _num(14, 2)
+    wins: int = _int()
+    losses: int = _int()
+    pushes: int = _int()
+    voids: int = _int()
+
+
+class RollupSeason(SQLModel, table=True):
+    __tablename__ = "rollup_season"
+    singleton: bool = Field(sa_column=Column(Boolean, primary_key=True))
+    starts_on: date = _date()
+
+
+class PlayerTotal(SQLModel, table=True):
+    __tablename__ = "player_total"
+    sport_key: str = _text(primary_key=True)
+    user_id: int = _bigint(primary_key=True)
+    username: str = _text()
+    units: Decimal = _num(14, 2)
+    wagered: Decimal = _num(14, 2)
+    wins: int = _int()
+    losses: int = _int()
+    pushes: int = _int()
+    season_units: Decimal = _num(14, 2)
+    season_wagered: Decimal = _num(14, 2)
+    season_wins: int = _int()
+    season_losses: int = _int()
+    season_pushes: int = _int()
+    month_start: date = _date()
+    month_units: Decimal = _num(14, 2)
+    month_wagered: Decimal = _num(14, 2)
+    month_wins: int = _int()
+    month_losses: int = _int()
+    month_pushes: int = _int()
 
 
 class League(SQLModel, table=True):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -94,6 +95,9 @@ class BaseAppSettings(BaseSettings):
     game_events_queue: str = GAME_EVENTS_QUEUE
     score_events_queue: str = SCORE_EVENTS_QUEUE
     data_dir: Path = DEFAULT_DATA_DIR
+    # The leaderboard's "season" window starts this UTC day, one date for every sport. The web ranks by it; the grader
+    # keeps the season rollups for it (`pickvs grade --recompute` rebuilds them when it changes).
+    season_start: date = date(2026, 10, 20)
 
     @classmethod
     def settings_customise_sources(

@@ -20,12 +20,14 @@ from services.grader.recompute import Totals
 TIP_OFF = datetime(2026, 11, 1, 0, 30, tzinfo=UTC)
 
 
-def game_info(external_id: str = "game-1", *, commence_time: datetime = TIP_OFF) -> GameInfo:
+def game_info(
+    external_id: str = "game-1", *, commence_time: datetime = TIP_OFF, sport_key: str = "basketball_nba"
+) -> GameInfo:
     """A game's identity as the fetcher would publish it."""
     return GameInfo(
         external_id=external_id,
-        sport_key="basketball_nba",
-        sport_title="NBA",
+        sport_key=sport_key,
+        sport_title="NBA" if sport_key == "basketball_nba" else sport_key,
         home_team=f"Home {external_id}",
         away_team=f"Away {external_id}",
         commence_time=commence_time,

@@ -102,15 +102,16 @@ def base_settings(pg_url: str) -> BaseAppSettings:
 
 
 async def truncate_all(pool: asyncpg.Pool) -> None:
-    """Empty every table but the migration record, and reset the cache versions."""
+    """Empty every table but the migration record and the season the rollups keep, and reset the cache versions."""
     async with pool.acquire() as conn:
         tables = await conn.fetch(
             "SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename NOT IN ('schema_migration', 'data_version')"
+            "AND tablename NOT IN ('schema_migration', 'data_version', 'rollup_season')"
         )
         if tables:
             await conn.execute(f"TRUNCATE {', '.join(r['t'] for r in tables)} RESTART IDENTITY CASCADE")
         await conn.execute("UPDATE data_version SET version = 0, bumped_at = now()")
+        await conn.execute("UPDATE rollup_season SET starts_on = '2026-10-20'")
 
 
 @pytest.fixture

@@ -48,12 +48,13 @@ async def _sqs(settings: GraderSettings) -> AsyncIterator[Any]:
 
 
 def _format_totals(t: Totals) -> str:
-    return f"units {t.units}, wagered {t.wagered}, W-L-P {t.wins}-{t.losses}-{t.pushes}"
+    voids = f", voids {t.voids}" if t.voids else ""
+    return f"units {t.units}, wagered {t.wagered}, W-L-P {t.wins}-{t.losses}-{t.pushes}{voids}"
 
 
 def _format_difference(d: TotalsDifference) -> str:
     return (
-        f"  {d.username} (id {d.user_id})\n"
+        f"  {d.username} (id {d.user_id}): {d.rollup or 'totals'}\n"
         f"    stored:     {_format_totals(d.stored)}\n"
         f"    recomputed: {_format_totals(d.recomputed)}"
     )
@@ -61,18 +62,19 @@ def _format_difference(d: TotalsDifference) -> str:
 
 async def _recompute(settings: GraderSettings, *, fix: bool) -> list[TotalsDifference]:
     async with _pool(settings) as pool:
-        return await recompute_totals(pool, fix=fix)
+        return await recompute_totals(pool, fix=fix, season_start=settings.season_start)
 
 
 def _run_grade(args: argparse.Namespace) -> int:
     differences = asyncio.run(_recompute(GraderSettings(), fix=not args.dry_run))
     if not differences:
-        print("every player's totals match their graded picks")
+        print("every player's totals and leaderboard rollups match their graded picks")
         return 0
-    print(f"{len(differences)} player(s) had totals that differ from their graded picks:")
+    players = len({d.user_id for d in differences})
+    print(f"{players} player(s) had totals or leaderboard rollups that differ from their graded picks:")
     for difference in differences:
         print(_format_difference(difference))
-    print("not fixed (--dry-run)" if args.dry_run else f"fixed {len(differences)} player(s)")
+    print("not fixed (--dry-run)" if args.dry_run else f"fixed {players} player(s)")
     return 1
 
 
@@ -159,7 +161,8 @@ def register(subparsers: Subparsers) -> None:
     mode.add_argument(
         "--recompute",
         action="store_true",
-        help="rebuild every player's totals from their graded picks; exit 1 if any had to be fixed",
+        help="rebuild every player's totals and leaderboard rollups from their graded picks (the season's from "
+        "PICKVS_SEASON_START); exit 1 if any had to be fixed",
     )
     grade.add_argument("--dry-run", action="store_true", help="with --recompute: report differences, fix nothing")
     grade.set_defaults(handler=_run_grade)

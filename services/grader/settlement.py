@@ -51,7 +51,7 @@ def result_order_key(
 
 
 _LOCK_GAME_SQL = """
-SELECT id, status, home_score, away_score, last_update, result_event_id
+SELECT id, sport_key, status, home_score, away_score, last_update, result_event_id
 FROM game WHERE external_id = $1
 FOR UPDATE
 """
@@ -62,10 +62,11 @@ VALUES ($1, 'game_result', $2, $3)
 ON CONFLICT (event_id) DO NOTHING
 """
 
-# $1 game id, $2 void?, $3 home score, $4 away score, $5 graded at, $6 event id, $7 regrade reason, $8 pending only?
+# $1 game id, $2 void?, $3 home score, $4 away score, $5 graded at, $6 event id, $7 regrade reason, $8 pending only?,
+# $9 the game's sport key.
 # Every pick of the game gets its (status, units) from the rulebook; only rows whose grading changes are written, a
-# pick that was already graded and changes result gets a pick_regrade row, and each player's totals move by the
-# difference new − old, so applying the same result twice writes nothing the second time.
+# pick that was already graded and changes result gets a pick_regrade row, and each player's totals and leaderboard
+# rollups move by the difference new − old, so applying the same result twice writes nothing the second time.
 _SETTLE_SQL = """
 WITH line AS (
     -- The pick's closing line for the audit: the closing consensus, else the last current one.
@@ -76,7 +77,7 @@ WITH line AS (
 ),
 graded AS (
     SELECT p.id, p.user_id, p.stake,
-           p.status AS old_status, p.result_units AS old_units,
+           p.status AS old_status, p.result_units AS old_units, p.graded_at AS old_graded_at,
            s.new_status,
            CASE s.new_status
                WHEN 'won' THEN CASE WHEN p.price > 0 THEN round(p.stake * p.price / 100.0, 2)
@@ -124,7 +125,7 @@ written AS (
       AND (g.old_status, g.old_units, g.graded_home_score, g.graded_away_score, g.closing_price, g.closing_point)
           IS DISTINCT FROM
           (g.new_status, g.new_units, g.new_home_score, g.new_away_score, g.new_closing_price, g.new_closing_point)
-    RETURNING g.id, g.user_id, g.stake, g.old_status, g.old_units, g.new_status, g.new_units
+    RETURNING g.id, g.user_id, g.stake, g.old_status, g.old_units, g.old_graded_at, g.new_status, g.new_units
 ),
 regraded AS (
     INSERT INTO pick_regrade (pick_id, old_status, new_status, old_result_units, new_result_units, reason, event_id,
@@ -134,20 +135,54 @@ regraded AS (
     WHERE old_status <> 'pending' AND (old_status, old_units) IS DISTINCT FROM (new_status, new_units)
     RETURNING pick_id
 ),
+moved AS (
+    -- Each written pick leaves the UTC day of its old grading (if it had one) and joins today's. A void counts in
+    -- nothing but `voids`: not in units (0.00), not in wagered, not in W-L-P.
+    SELECT w.user_id, c.day, c.sign * c.units AS units,
+           c.sign * CASE WHEN c.status IN ('won', 'lost', 'push') THEN w.stake ELSE 0 END AS wagered,
+           c.sign * (c.status = 'won')::int AS wins, c.sign * (c.status = 'lost')::int AS losses,
+           c.sign * (c.status = 'push')::int AS pushes, c.sign * (c.status = 'void')::int AS voids
+    FROM written w
+    CROSS JOIN LATERAL (
+        VALUES (-1, w.old_status, w.old_units, (w.old_graded_at AT TIME ZONE 'UTC')::date),
+               (1, w.new_status, w.new_units, ($5::timestamptz AT TIME ZONE 'UTC')::date)
+    ) c(sign, status, units, day)
+    WHERE c.status <> 'pending'
+),
+day_delta AS (
+    SELECT user_id, day, sum(units) AS units, sum(wagered) AS wagered, sum(wins)::int AS wins,
+           sum(losses)::int AS losses, sum(pushes)::int AS pushes, sum(voids)::int AS voids
+    FROM moved
+    GROUP BY user_id, day
+    HAVING (sum(units), sum(wagered), sum(wins), sum(losses), sum(pushes), sum(voids)) <> (0, 0, 0, 0, 0, 0)
+),
 delta AS (
-    -- A void counts in nothing: not in units (0.00), not in wagered, not in W-L-P.
-    SELECT user_id,
-           sum(new_units - coalesce(old_units, 0)) AS units,
-           sum(CASE WHEN new_status IN ('won', 'lost', 'push') THEN stake ELSE 0 END
-               - CASE WHEN old_status IN ('won', 'lost', 'push') THEN stake ELSE 0 END) AS wagered,
-           sum((new_status = 'won')::int - (old_status = 'won')::int) AS wins,
-           sum((new_status = 'lost')::int - (old_status = 'lost')::int) AS losses,
-           sum((new_status = 'push')::int - (old_status = 'push')::int) AS pushes
-    FROM written
-    GROUP BY user_id
+    -- Per player: all time, the season's part, and the part graded in the newest month touched (a player's month
+    -- columns hold their latest month: an older month's change no longer counts there, a newer month starts afresh).
+    SELECT d.user_id,
+           sum(d.units) AS units, sum(d.wagered) AS wagered,
+           sum(d.wins) AS wins, sum(d.losses) AS losses, sum(d.pushes) AS pushes,
+           coalesce(sum(d.units) FILTER (WHERE d.in_season), 0) AS season_units,
+           coalesce(sum(d.wagered) FILTER (WHERE d.in_season), 0) AS season_wagered,
+           coalesce(sum(d.wins) FILTER (WHERE d.in_season), 0) AS season_wins,
+           coalesce(sum(d.losses) FILTER (WHERE d.in_season), 0) AS season_losses,
+           coalesce(sum(d.pushes) FILTER (WHERE d.in_season), 0) AS season_pushes,
+           max(d.newest) AS month_start,
+           coalesce(sum(d.units) FILTER (WHERE d.month = d.newest), 0) AS month_units,
+           coalesce(sum(d.wagered) FILTER (WHERE d.month = d.newest), 0) AS month_wagered,
+           coalesce(sum(d.wins) FILTER (WHERE d.month = d.newest), 0) AS month_wins,
+           coalesce(sum(d.losses) FILTER (WHERE d.month = d.newest), 0) AS month_losses,
+           coalesce(sum(d.pushes) FILTER (WHERE d.month = d.newest), 0) AS month_pushes
+    FROM (
+        SELECT day_delta.*, date_trunc('month', day)::date AS month,
+               max(date_trunc('month', day)::date) OVER (PARTITION BY user_id) AS newest,
+               day >= (SELECT starts_on FROM rollup_season) AS in_season
+        FROM day_delta
+    ) d
+    GROUP BY d.user_id
     -- In id order, so the players below are looked up (and locked) walking the table and its index forwards: on a
     -- big game that is several times faster than a hash's order (docs/decisions.md).
-    ORDER BY user_id
+    ORDER BY d.user_id
 ),
 totals AS (
     UPDATE "user" u
@@ -156,7 +191,8 @@ totals AS (
         wins = u.wins + d.wins,
         losses = u.losses + d.losses,
         pushes = u.pushes + d.pushes
-    -- Lock the players in id order so two graders sharing players wait for each other instead of deadlocking.
+    -- Lock the players in id order so two graders sharing players wait for each other instead of deadlocking. The
+    -- rollups below are written after this (the last SELECT reads `totals` first), each table in key order.
     FROM (SELECT d.*
           FROM "user" lu JOIN delta d ON d.user_id = lu.id
           WHERE (d.units, d.wagered, d.wins, d.losses, d.pushes) <> (0, 0, 0, 0, 0)
@@ -164,10 +200,67 @@ totals AS (
           FOR UPDATE OF lu) d
     WHERE u.id = d.user_id
     RETURNING u.id
+),
+days AS (
+    INSERT INTO player_day AS t (user_id, sport_key, day, units, wagered, wins, losses, pushes, voids)
+    SELECT user_id, $9, day, units, wagered, wins, losses, pushes, voids
+    FROM day_delta
+    ORDER BY user_id, day
+    ON CONFLICT (user_id, sport_key, day) DO UPDATE
+    SET units = t.units + excluded.units,
+        wagered = t.wagered + excluded.wagered,
+        wins = t.wins + excluded.wins,
+        losses = t.losses + excluded.losses,
+        pushes = t.pushes + excluded.pushes,
+        voids = t.voids + excluded.voids
+    RETURNING 1
+),
+rollups AS (
+    -- The game's sport, and '*' (every sport together).
+    INSERT INTO player_total AS t (sport_key, user_id, username, units, wagered, wins, losses, pushes,
+                                   season_units, season_wagered, season_wins, season_losses, season_pushes,
+                                   month_start, month_units, month_wagered, month_wins, month_losses, month_pushes)
+    SELECT k.sport_key, d.user_id, u.username, d.units, d.wagered, d.wins, d.losses, d.pushes,
+           d.season_units, d.season_wagered, d.season_wins, d.season_losses, d.season_pushes,
+           d.month_start, d.month_units, d.month_wagered, d.month_wins, d.month_losses, d.month_pushes
+    FROM delta d
+    JOIN "user" u ON u.id = d.user_id
+    CROSS JOIN (VALUES ('*'), ($9::text)) k(sport_key)
+    ORDER BY k.sport_key, d.user_id
+    ON CONFLICT (sport_key, user_id) DO UPDATE
+    SET units = t.units + excluded.units,
+        wagered = t.wagered + excluded.wagered,
+        wins = t.wins + excluded.wins,
+        losses = t.losses + excluded.losses,
+        pushes = t.pushes + excluded.pushes,
+        season_units = t.season_units + excluded.season_units,
+        season_wagered = t.season_wagered + excluded.season_wagered,
+        season_wins = t.season_wins + excluded.season_wins,
+        season_losses = t.season_losses + excluded.season_losses,
+        season_pushes = t.season_pushes + excluded.season_pushes,
+        month_start = greatest(t.month_start, excluded.month_start),
+        month_units = CASE WHEN t.month_start > excluded.month_start THEN t.month_units
+                           WHEN t.month_start = excluded.month_start THEN t.month_units + excluded.month_units
+                           ELSE excluded.month_units END,
+        month_wagered = CASE WHEN t.month_start > excluded.month_start THEN t.month_wagered
+                             WHEN t.month_start = excluded.month_start THEN t.month_wagered + excluded.month_wagered
+                             ELSE excluded.month_wagered END,
+        month_wins = CASE WHEN t.month_start > excluded.month_start THEN t.month_wins
+                          WHEN t.month_start = excluded.month_start THEN t.month_wins + excluded.month_wins
+                          ELSE excluded.month_wins END,
+        month_losses = CASE WHEN t.month_start > excluded.month_start THEN t.month_losses
+                            WHEN t.month_start = excluded.month_start THEN t.month_losses + excluded.month_losses
+                            ELSE excluded.month_losses END,
+        month_pushes = CASE WHEN t.month_start > excluded.month_start THEN t.month_pushes
+                            WHEN t.month_start = excluded.month_start THEN t.month_pushes + excluded.month_pushes
+                            ELSE excluded.month_pushes END
+    RETURNING 1
 )
 SELECT (SELECT count(*) FROM written) AS written,
        (SELECT count(*) FROM regraded) AS regraded,
-       (SELECT count(*) FROM totals) AS users
+       (SELECT count(*) FROM totals) AS users,
+       (SELECT count(*) FROM days) AS days,
+       (SELECT count(*) FROM rollups) AS rollups
 """
 
 _APPLY_GAME_SQL = """
@@ -206,7 +299,14 @@ def _regrade_reason(
 
 
 async def _settle(
-    conn: Connection, *, game_id: int, event: GameResultEvent, now: datetime, reason: str, pending_only: bool
+    conn: Connection,
+    *,
+    game_id: int,
+    sport_key: str,
+    event: GameResultEvent,
+    now: datetime,
+    reason: str,
+    pending_only: bool,
 ) -> tuple[int, int, int]:
     # A big game's picks are matched to their grading by a hash join: past the default 4 MB it spills into batches and
     # hands the rows to the UPDATE in hash order, scattering the writes (a 1,000,000-pick correction ran 1.4x slower,
@@ -222,6 +322,7 @@ async def _settle(
         event.event_id,
         reason,
         pending_only,
+        sport_key,
     )
     assert row is not None
     return row["written"], row["regraded"], row["users"]
@@ -242,7 +343,13 @@ async def apply_result_in(conn: Connection, event: GameResultEvent, *, now: date
         # newest timestamp so an older different result can never overtake it, and grade only picks still pending.
         await conn.execute(_KEEP_NEWEST_UPDATE_SQL, game_id, event.last_update)
         written, _, users = await _settle(
-            conn, game_id=game_id, event=event, now=now, reason="late pick graded", pending_only=True
+            conn,
+            game_id=game_id,
+            sport_key=held["sport_key"],
+            event=event,
+            now=now,
+            reason="late pick graded",
+            pending_only=True,
         )
         if written:
             await bump_data_version(conn, "leaderboard", at=now)
@@ -274,7 +381,7 @@ async def apply_result_in(conn: Connection, event: GameResultEvent, *, now: date
         event.event_id,
     )
     written, regraded, users = await _settle(
-        conn, game_id=game_id, event=event, now=now, reason=reason, pending_only=False
+        conn, game_id=game_id, sport_key=held["sport_key"], event=event, now=now, reason=reason, pending_only=False
     )
     await bump_data_version(conn, "leaderboard", at=now)
     return SettlementResult(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -35,8 +34,6 @@ class WebSettings(BaseAppSettings):
     max_body_bytes: int = 64 * 1024
     password_min_length: int = Field(default=10, ge=8)
     board_max_games: int = Field(default=200, ge=1)
-    # Leaderboard "season" window start (UTC midnight); one date for every sport.
-    season_start: date = date(2026, 10, 20)
     # Cached responses (services/web/cache.py): browser/CDN max-age, how long an instance trusts the data version it
     # read before asking PostgreSQL again, and how many serialized responses one instance keeps.
     cache_max_age_seconds: int = Field(default=15, ge=0)

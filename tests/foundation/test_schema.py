@@ -97,8 +97,9 @@ _INFO_TYPES = {
     "integer": "integer",
     "text": "text",
     "jsonb": "jsonb",
-    "date": "date",
     "timestamp with time zone": "timestamp with time zone",
+    "date": "date",
+    "boolean": "boolean",
 }
 
 

@@ -1,11 +1,12 @@
 """At-least-once, any order, two consumers: random results delivered shuffled and duplicated leave every pick graded as
-the rulebook grades it against the result its game holds, and totals equal to a from-scratch recomputation."""
+the rulebook grades it against the result its game holds, and totals and leaderboard rollups equal to a from-scratch
+recomputation, whatever UTC days and months the deliveries are graded on."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import asyncpg
@@ -20,7 +21,12 @@ from services.grader.settlement import apply_result
 from tests.builders import PickRow, game_info, insert_game, insert_picks, insert_users, stored_totals
 
 D = Decimal
-GAMES = [game_info(f"prop-{n}") for n in range(3)]
+# Two sports, so the per-sport rollups and the every-sport ones ('*') differ.
+GAMES = [game_info(f"prop-{n}", sport_key=("basketball_nba", "americanfootball_nfl")[n % 2]) for n in range(3)]
+# Deliveries are graded over a few days around a month's end, with the rollups' season starting among them: a
+# correction can move a pick to another day, month or season.
+GRADING_STARTS = datetime(2026, 11, 29, 20, 0, tzinfo=UTC)
+SEASON_START = date(2026, 12, 1)
 
 # Scores and lines close together, so pushes, corrections that flip results, and ties on timestamps all happen often.
 scores = st.integers(min_value=98, max_value=104)
@@ -76,7 +82,7 @@ def results(draw: st.DrawFn, game: int) -> GameResultEvent:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn) -> tuple[int, list[tuple], list[tuple[int, GameResultEvent]]]:
+def scenarios(draw: st.DrawFn) -> tuple[int, list[tuple], list[tuple[int, GameResultEvent, datetime]]]:
     users = draw(st.integers(min_value=1, max_value=4))
     games = draw(st.integers(min_value=1, max_value=len(GAMES)))
     all_picks = [p for u in range(users) for g in range(games) for p in draw(picks(u, g))]
@@ -84,7 +90,11 @@ def scenarios(draw: st.DrawFn) -> tuple[int, list[tuple], list[tuple[int, GameRe
     deliveries = [e for e in events for _ in range(draw(st.integers(min_value=1, max_value=2)))]
     # Each delivery goes to one of two graders running at the same time, as SQS hands messages to concurrent Lambdas.
     graders = draw(st.lists(st.integers(min_value=0, max_value=1), min_size=len(deliveries), max_size=len(deliveries)))
-    return users, all_picks, list(zip(graders, draw(st.permutations(deliveries)), strict=True))
+    # The clock each delivery is graded at: forwards in delivery order, 0 to 30 hours at a time.
+    steps = draw(st.lists(st.integers(min_value=0, max_value=30), min_size=len(deliveries), max_size=len(deliveries)))
+    clocks = [GRADING_STARTS + timedelta(hours=sum(steps[: i + 1])) for i in range(len(deliveries))]
+    shuffled = draw(st.permutations(deliveries))
+    return users, all_picks, [(g, e, t) for g, e, t in zip(graders, shuffled, clocks, strict=True)]
 
 
 def _winning_result(events: list[GameResultEvent]) -> GameResultEvent:
@@ -102,16 +112,20 @@ def _winning_result(events: list[GameResultEvent]) -> GameResultEvent:
 
 async def _reset(db: asyncpg.Pool) -> None:
     # pytest fixtures are not re-run per hypothesis example: each example empties the grader's tables itself.
-    await db.execute('TRUNCATE "user", game, pick, pick_regrade, processed_event, market_line RESTART IDENTITY CASCADE')
+    await db.execute(
+        'TRUNCATE "user", game, pick, pick_regrade, processed_event, market_line, player_day, player_total '
+        "RESTART IDENTITY CASCADE"
+    )
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scenario=scenarios())
 async def test_shuffled_duplicated_deliveries_end_with_the_totals_a_recompute_gives(
-    db: asyncpg.Pool, scenario: tuple[int, list[tuple], list[tuple[int, GameResultEvent]]]
+    db: asyncpg.Pool, scenario: tuple[int, list[tuple], list[tuple[int, GameResultEvent, datetime]]]
 ) -> None:
-    # GIVEN random players with random picks on a few games
+    # GIVEN random players with random picks on a few games of two sports, and the rollups' season starting on the 1st
     await _reset(db)
+    await db.execute("UPDATE rollup_season SET starts_on = $1", SEASON_START)
     user_count, pick_rows, deliveries = scenario
     users = await insert_users(db, user_count)
     game_ids = [await insert_game(db, g) for g in GAMES]
@@ -121,17 +135,18 @@ async def test_shuffled_duplicated_deliveries_end_with_the_totals_a_recompute_gi
             db, [PickRow(users[u], game_ids[g], m, s, pt, pr, st) for u, g, m, s, pt, pr, st in pick_rows]
         )
 
-    # WHEN random finals, corrections and voids arrive shuffled and duplicated at two graders working at once
+    # WHEN random finals, corrections and voids arrive shuffled and duplicated at two graders working at once, over days
     async def grader(number: int) -> None:
-        for worker, event in deliveries:
+        for worker, event, clock in deliveries:
             if worker == number:
-                await apply_result(db, event)
+                await apply_result(db, event, now=clock)
 
     await asyncio.gather(grader(0), grader(1))
 
-    # THEN every pick is graded by the result that ranks newest, totals equal the pure rulebook's and a recompute
+    # THEN every pick is graded by the result that ranks newest, totals equal the pure rulebook's, and a recompute finds
+    # every total and rollup (per day, sport, season and month) as the settlements left them
     winners = {}
-    for _, event in deliveries:
+    for _, event, _ in deliveries:
         winners.setdefault(event.game.external_id, []).append(event)
     winners = {external_id: _winning_result(events) for external_id, events in winners.items()}
     expected: dict[int, list] = defaultdict(lambda: [D("0.00"), D("0.00"), 0, 0, 0])
@@ -161,6 +176,12 @@ async def test_shuffled_duplicated_deliveries_end_with_the_totals_a_recompute_gi
         totals[2 + [PickStatus.WON, PickStatus.LOST, PickStatus.PUSH].index(settled.status)] += 1
     assert await stored_totals(db) == {u: Totals(*expected[u]) for u in users}
     assert await recompute_totals(db, fix=False) == []
+    # AND the every-sport all-time rollup is each player's totals
+    rollups = {
+        r["user_id"]: Totals(r["units"], r["wagered"], r["wins"], r["losses"], r["pushes"])
+        for r in await db.fetch("SELECT * FROM player_total WHERE sport_key = '*'")
+    }
+    assert {u: rollups.get(u, Totals(D("0.00"), D("0.00"), 0, 0, 0)) for u in users} == await stored_totals(db)
     for external_id, result in winners.items():
         game = await db.fetchrow("SELECT status, home_score, away_score FROM game WHERE external_id = $1", external_id)
         assert tuple(game) == (result.outcome, result.home_score, result.away_score)

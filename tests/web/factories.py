@@ -1,7 +1,8 @@
 """Rows for web tests, inserted with plain SQL, and a client for the app.
 
 Graded picks get their units from the rulebook (contracts.grading) unless a test states them, so fixtures cannot drift
-from the rules the grader applies.
+from the rules the grader applies; the players' totals and leaderboard rollups are then rebuilt from the picks as
+`pickvs grade --recompute` does, since the board and profiles read those, never the picks.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import httpx
 
 from contracts.grading import result_units
 from contracts.markets import PickStatus
+from services.grader.recompute import recompute_in
 from services.web.auth.security import create_access_token
 from services.web.main import create_app
 from services.web.settings import WebSettings
@@ -85,6 +87,12 @@ async def make_games(
     return sorted(row["id"] for row in rows)
 
 
+async def sync_rollups(pool: asyncpg.Pool) -> None:
+    """Rebuild totals and rollups from the picks, as the grader would have kept them for picks it graded."""
+    async with pool.acquire() as conn, conn.transaction():
+        await recompute_in(conn, fix=True)
+
+
 async def make_pick(
     pool: asyncpg.Pool,
     *,
@@ -107,7 +115,7 @@ async def make_pick(
         graded_at = graded_at or datetime.now(UTC) - timedelta(minutes=1)
         if units is None:
             units = result_units(status=PickStatus(status), price=price, stake=stake)
-    return await pool.fetchval(
+    pick_id: int = await pool.fetchval(
         "INSERT INTO pick (user_id, game_id, market, selection, point, price, stake, status, result_units, graded_at,"
         " closing_price, closing_point) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         user_id,
@@ -123,6 +131,9 @@ async def make_pick(
         closing_price,
         closing_point,
     )
+    if status != "pending":
+        await sync_rollups(pool)
+    return pick_id
 
 
 async def make_record(
@@ -156,6 +167,7 @@ async def make_record(
             for game_id, status in zip(game_ids, statuses, strict=False)
         ],
     )
+    await sync_rollups(pool)
 
 
 async def bump(pool: asyncpg.Pool, scope: str) -> None:

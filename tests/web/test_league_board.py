@@ -11,7 +11,9 @@ from decimal import Decimal
 import asyncpg
 import httpx
 
-from tests.web.factories import api, auth_header, make_game, make_pick, make_user
+from contracts.grading import result_units
+from contracts.markets import PickStatus
+from tests.web.factories import api, auth_header, make_game, make_pick, make_user, sync_rollups
 
 W, L, P = "won", "lost", "push"
 NBA, NFL = "basketball_nba", "americanfootball_nfl"
@@ -91,19 +93,22 @@ async def test_a_league_ranking_is_the_leaderboard_over_exactly_the_picks_the_le
     players = [await make_user(db, f"player{n}") for n in range(7)]
     members = players[:4]
     league = await _league(db, members[0], members[1:], start=start)
+    rows = []
     for day, sport in itertools.product(range(40), (NBA, NFL)):
         game = await make_game(db, sport_key=sport)
         graded_at = datetime.now(UTC) - timedelta(days=day, hours=rng.randint(0, 3))
         for player in rng.sample(players, 4):
-            await make_pick(
-                db,
-                user_id=player,
-                game_id=game,
-                status=rng.choice((W, W, L, L, P)),
-                price=rng.choice((-150, -110, 100, 120, 250)),
-                stake=rng.choice(("1", "2", "2.5")),
-                graded_at=graded_at,
-            )
+            status = rng.choice((W, W, L, L, P))
+            price = rng.choice((-150, -110, 100, 120, 250))
+            stake = rng.choice((Decimal("1"), Decimal("2"), Decimal("2.5")))
+            units = result_units(status=PickStatus(status), price=price, stake=stake)
+            rows.append((player, game, price, stake, status, units, graded_at))
+    await db.executemany(
+        "INSERT INTO pick (user_id, game_id, market, selection, price, stake, status, result_units, graded_at) "
+        "VALUES ($1, $2, 'h2h', 'home', $3, $4, $5, $6, $7)",
+        rows,
+    )
+    await sync_rollups(db)
     controls = [
         {"window": window, "sort": sort, "min_picks": min_picks}
         for window in ("all", "season", "month", "week")
@@ -113,7 +118,7 @@ async def test_a_league_ranking_is_the_leaderboard_over_exactly_the_picks_the_le
     controls = [{k: v for k, v in c.items() if v is not None} for c in controls]
     # WHEN the league's leaderboard is read with every window, sort and minimum
     league_boards = [await _ok(f"/api/leagues/{league}/leaderboard", members[2], **c) for c in controls]
-    # AND the global leaderboard is read once the picks the league does not count are gone
+    # AND the global leaderboard is read once the picks the league does not count are gone (and the rollups rebuilt)
     await db.execute(
         "DELETE FROM pick p USING game g WHERE g.id = p.game_id AND "
         "(g.sport_key <> $1 OR p.graded_at < $2 OR NOT p.user_id = ANY($3::bigint[]))",
@@ -121,6 +126,7 @@ async def test_a_league_ranking_is_the_leaderboard_over_exactly_the_picks_the_le
         _midnight(start),
         members,
     )
+    await sync_rollups(db)
     async with api() as c:
         global_boards = [(await c.get("/api/leaderboard", params={**ctl, "sport": NBA})).json() for ctl in controls]
     # THEN the two agree on every ranking: entries, ranks, ratios, minimums and counts

@@ -1,4 +1,5 @@
 """The leaderboard: players ranked over graded picks by window, sport and sort, served from the data-version cache.
 
-Aggregates in one SQL statement over `pick`; never reads or writes user totals (the grader owns those).
+Reads the rollups the grader keeps (player_total, player_day) in one SQL statement per answer, never the picks; never
+writes them (the grader owns those).
 """

@@ -1,7 +1,8 @@
-"""Rank players over graded picks in one set-based statement (windows, sport filter, sorts, tie-breaks).
+"""Rank players from the grader's rollups in one set-based statement (windows, sport filter, sorts, tie-breaks).
 
-The same statement ranks a league: a `Restriction` keeps only its members' picks graded from its first UTC day, so a
-league's leaderboard has exactly the global one's windows, sorts, minimums and tie-breaks.
+The same statement ranks a league: a `Restriction` sums only its members' per-day rollups from its first UTC day on, so
+a league's leaderboard has exactly the global one's windows, sorts, minimums and tie-breaks, at a cost that follows its
+members.
 """
 
 from __future__ import annotations
@@ -33,62 +34,96 @@ _ORDER_BY = {
     SortKey.win_rate: f"win_rate_exact DESC NULLS LAST, {_TIE_BREAKS}",
     SortKey.rating: f"rating_exact DESC, {_TIE_BREAKS}",
 }
+# The same order as one ascending row value, so "sorts before me" is a single comparison (win_rate: nulls last).
+_TIE_TUPLE = "-{t}.units, {t}.wagered, lower({t}.username), {t}.username"
+_SORT_TUPLE = {
+    SortKey.units: f"ROW({_TIE_TUPLE})",
+    SortKey.roi: f"ROW(-{{t}}.roi_exact, {_TIE_TUPLE})",
+    SortKey.win_rate: f"ROW({{t}}.win_rate_exact IS NULL, -coalesce({{t}}.win_rate_exact, 0), {_TIE_TUPLE})",
+    SortKey.rating: f"ROW(-{{t}}.rating_exact, {_TIE_TUPLE})",
+}
 
-# Every player's totals over the window (qualified or not), then the qualified ones ranked; the two statements below
-# differ only in what they read from the ranking.
-_RANKED = """
+# Where a window's per-player totals come from (docs/grading.md, "How settlement works"): the rollups the grader keeps,
+# never the picks. player_total holds all time, the season and each player's latest month, per sport and for every sport
+# together ('*'); a week (or a season whose first day the rollups are not kept for) sums player_day since its first day.
+# Each source yields one row per player: user_id, username, units, wagered, wins, losses, pushes. $1 is the sport key
+# ('*' for every sport), $2 the window's first day.
+_TOTAL_COLUMNS = (
+    "user_id, username, {p}units AS units, {p}wagered AS wagered, {p}wins AS wins, {p}losses AS losses, "
+    "{p}pushes AS pushes"
+)
+_FROM_ALL = f"SELECT {_TOTAL_COLUMNS.format(p='')} FROM player_total WHERE sport_key = $1 AND $2::date IS NULL"
+_FROM_SEASON = (
+    f"SELECT {_TOTAL_COLUMNS.format(p='season_')} FROM player_total WHERE sport_key = $1 AND $2::date IS NOT NULL"
+)
+_FROM_MONTH = f"SELECT {_TOTAL_COLUMNS.format(p='month_')} FROM player_total WHERE sport_key = $1 AND month_start = $2"
+_FROM_DAYS = """
+SELECT d.user_id, u.username, d.units, d.wagered, d.wins, d.losses, d.pushes
+FROM (SELECT user_id, sum(units) AS units, sum(wagered) AS wagered, sum(wins)::int AS wins,
+             sum(losses)::int AS losses, sum(pushes)::int AS pushes
+      FROM player_day
+      WHERE day >= $2 AND ($1 = '*' OR sport_key = $1)
+      GROUP BY user_id) d
+JOIN "user" u ON u.id = d.user_id
+"""
+# A league: its members' player_day rows from the later of the window's and the league's first day, read by primary
+# key member by member. {league} is the league id's parameter.
+_FROM_LEAGUE_DAYS = """
+SELECT d.user_id, u.username, d.units, d.wagered, d.wins, d.losses, d.pushes
+FROM (SELECT pd.user_id, sum(pd.units) AS units, sum(pd.wagered) AS wagered, sum(pd.wins)::int AS wins,
+             sum(pd.losses)::int AS losses, sum(pd.pushes)::int AS pushes
+      FROM league_member m
+      JOIN player_day pd ON pd.user_id = m.user_id
+      WHERE m.league_id = {league} AND pd.day >= $2 AND ($1 = '*' OR pd.sport_key = $1)
+      GROUP BY pd.user_id) d
+JOIN "user" u ON u.id = d.user_id
+"""
+
+# Every player's totals over the window (qualified or not), then the qualified ones scored; the statements below differ
+# only in what they read from them.
+_SCORED = """
 WITH totals AS (
-    SELECT p.user_id,
-           sum(p.result_units) AS units,
-           sum(p.stake) AS wagered,
-           count(*) FILTER (WHERE p.status = 'won') AS wins,
-           count(*) FILTER (WHERE p.status = 'lost') AS losses,
-           count(*) FILTER (WHERE p.status = 'push') AS pushes,
-           count(*) AS picks
-    FROM pick p
-    {join_game}
-    WHERE p.status IN ('won', 'lost', 'push'){filters}
-    GROUP BY p.user_id
+    SELECT t.*, t.wins + t.losses + t.pushes AS picks FROM ({source}) t
 ), scored AS (
-    SELECT t.*, u.username,
+    SELECT t.*,
            t.units / t.wagered AS roi_exact,
            t.wins::numeric / nullif(t.wins + t.losses, 0) AS win_rate_exact,
-           t.units / t.wagered * t.picks / (t.picks + $2::int) AS rating_exact
+           t.units / t.wagered * t.picks / (t.picks + $4::int) AS rating_exact
     FROM totals t
-    JOIN "user" u ON u.id = t.user_id
-    WHERE t.picks >= $1
-), ranked AS (
-    SELECT scored.*, row_number() OVER (ORDER BY {order_by}) AS rank
-    FROM scored
+    WHERE t.picks >= $3
 )
 """
 
-_COLUMNS = """rank, username, units, wagered, round(roi_exact, 6) AS roi, wins, losses, pushes, picks,
+_COLUMNS = """username, units, wagered, round(roi_exact, 6) AS roi, wins, losses, pushes, picks,
            round(win_rate_exact, 6) AS win_rate, round(rating_exact, 6) AS rating"""
 
+# A page is a top-N sort of the scored rows (never a full ranking); its ranks are the offset plus its positions.
 _PAGE_SQL = (
-    _RANKED
+    _SCORED
     + f"""
 SELECT c.total, r.*
 FROM (SELECT count(*) AS total FROM scored) c
 LEFT JOIN LATERAL (
     SELECT {_COLUMNS}
-    FROM ranked
-    WHERE rank > $3
-    ORDER BY rank
-    LIMIT $4
+    FROM scored
+    ORDER BY {{order_by}}
+    OFFSET $5
+    LIMIT $6
 ) r ON true
-ORDER BY r.rank
 """
 )
 
-# $3 is the player: their own row wherever it ranks, and their graded picks in the window even when too few to rank.
+# $5 is the player: their own row and rank wherever it falls, and their graded picks in the window even when too few to
+# rank. Their rank is one more than the scored rows that sort before them.
 _MINE_SQL = (
-    _RANKED
-    + f"""
-SELECT c.total, (SELECT picks FROM totals WHERE user_id = $3) AS my_picks, r.*
+    _SCORED
+    + """
+SELECT c.total, (SELECT picks FROM totals WHERE user_id = $5) AS my_picks,
+       r.username, r.units, r.wagered, round(r.roi_exact, 6) AS roi, r.wins, r.losses, r.pushes, r.picks,
+       round(r.win_rate_exact, 6) AS win_rate, round(r.rating_exact, 6) AS rating,
+       (SELECT count(*) FROM scored s WHERE {before}) + 1 AS rank
 FROM (SELECT count(*) AS total FROM scored) c
-LEFT JOIN LATERAL (SELECT {_COLUMNS} FROM ranked WHERE user_id = $3) r ON true
+LEFT JOIN LATERAL (SELECT * FROM scored WHERE user_id = $5) r ON true
 """
 )
 
@@ -102,6 +137,7 @@ class Restriction:
 
 
 def _since(*, window: Window, today: date, season_start: date, restriction: Restriction | None) -> datetime | None:
+    """Return the first instant whose graded picks count: the window's, or a league's start day if that is later."""
     since = window_start(window=window, today=today, season_start=season_start)
     if restriction is None:
         return since
@@ -109,35 +145,45 @@ def _since(*, window: Window, today: date, season_start: date, restriction: Rest
     return league_start if since is None else max(since, league_start)
 
 
-def _query(
+async def _source(
+    db: DbHandle, *, window: Window, since: datetime | None, season_start: date
+) -> tuple[str, date | None]:
+    """Pick the rollup that answers the window, and the first day its SQL takes as $2."""
+    if since is None:
+        return _FROM_ALL, None
+    if window is Window.month:
+        return _FROM_MONTH, since.date()
+    if window is Window.season:
+        kept_for = await db.fetchval("SELECT starts_on FROM rollup_season")
+        if kept_for == season_start:
+            return _FROM_SEASON, since.date()
+    return _FROM_DAYS, since.date()
+
+
+async def _query(
+    db: DbHandle,
     template: str,
     *,
-    sort: SortKey,
+    window: Window,
     since: datetime | None,
+    season_start: date,
+    sort: SortKey,
     sport: str | None,
     restriction: Restriction | None,
     args: list[object],
 ) -> tuple[str, list[object]]:
-    """Fill the template's filters, adding only the ones that are set, and return the SQL and its arguments."""
-    # Filters are added only when set (never "$n IS NULL OR ..."), so each shape gets a plan that can use the
-    # graded_at index, and the game join happens only for a sport filter.
-    filters = ""
+    """Fill the template with the window's source and the sort's order, and return the SQL and its arguments."""
+    args = [sport or "*", None, *args]
     if restriction is not None:
-        # The members drive the plan: each one's graded picks come from pick_user_graded_idx, so a league's
-        # ranking reads its members' picks, never everyone's.
+        # A league always starts on a day (since is set), and sums its members' days whatever the window.
+        assert since is not None
+        args[1] = since.date()
         args.append(restriction.league_id)
-        filters += f"\n      AND p.user_id IN (SELECT m.user_id FROM league_member m WHERE m.league_id = ${len(args)})"
-    if since is not None:
-        args.append(since)
-        filters += f"\n      AND p.graded_at >= ${len(args)}"
-    if sport is not None:
-        args.append(sport)
-        filters += f"\n      AND g.sport_key = ${len(args)}"
-    sql = template.format(
-        order_by=_ORDER_BY[sort],
-        filters=filters,
-        join_game="JOIN game g ON g.id = p.game_id" if sport is not None else "",
-    )
+        source = _FROM_LEAGUE_DAYS.format(league=f"${len(args)}")
+    else:
+        source, args[1] = await _source(db, window=window, since=since, season_start=season_start)
+    before = f"{_SORT_TUPLE[sort].format(t='s')} < {_SORT_TUPLE[sort].format(t='r')}"
+    sql = template.format(source=source, order_by=_ORDER_BY[sort], before=before)
     return sql, args
 
 
@@ -171,19 +217,22 @@ async def get_leaderboard(
     """Rank the players with at least `min_picks` graded picks in the window (and sport), one page of them."""
     minimum = DEFAULT_MIN_PICKS[sort] if min_picks is None else min_picks
     since = _since(window=window, today=today, season_start=season_start, restriction=restriction)
-    sql, args = _query(
+    sql, args = await _query(
+        db,
         _PAGE_SQL,
-        sort=sort,
+        window=window,
         since=since,
+        season_start=season_start,
+        sort=sort,
         sport=sport,
         restriction=restriction,
         args=[minimum, RATING_PRIOR_PICKS, offset, limit],
     )
     rows = await db.fetch(sql, *args)
     entries = [
-        LeaderboardEntry(**{k: v for k, v in dict(row).items() if k != "total"})
-        for row in rows
-        if row["rank"] is not None
+        LeaderboardEntry(rank=offset + position, **{k: v for k, v in dict(row).items() if k != "total"})
+        for position, row in enumerate(rows, start=1)
+        if row["username"] is not None
     ]
     return LeaderboardPublic(
         window=window,
@@ -213,10 +262,13 @@ async def get_my_standing(
     """Return the player's own row in this ranking (None when unranked) and their graded picks in the window."""
     minimum = DEFAULT_MIN_PICKS[sort] if min_picks is None else min_picks
     since = _since(window=window, today=today, season_start=season_start, restriction=restriction)
-    sql, args = _query(
+    sql, args = await _query(
+        db,
         _MINE_SQL,
-        sort=sort,
+        window=window,
         since=since,
+        season_start=season_start,
+        sort=sort,
         sport=sport,
         restriction=restriction,
         args=[minimum, RATING_PRIOR_PICKS, user_id],
@@ -224,8 +276,8 @@ async def get_my_standing(
     row = await db.fetchrow(sql, *args)
     assert row is not None  # the count subquery always yields one row
     entry = None
-    if row["rank"] is not None:
-        entry = LeaderboardEntry(**{k: v for k, v in dict(row).items() if k not in ("total", "my_picks")})
+    if row["username"] is not None:
+        entry = LeaderboardEntry(**{k: row[k] for k in LeaderboardEntry.model_fields})
     return LeaderboardStanding(
         window=window,
         since=since,

@@ -25,17 +25,18 @@ from services.web.users.schemas import (
 
 _SIX_PLACES = Decimal("0.000001")
 
+# Windows and the series come from the player's daily rollups (player_day, kept by the grader), not their picks.
 _WINDOWS_SQL = """
 SELECT w.name,
-       count(p.id) FILTER (WHERE p.status = 'won') AS wins,
-       count(p.id) FILTER (WHERE p.status = 'lost') AS losses,
-       count(p.id) FILTER (WHERE p.status = 'push') AS pushes,
-       count(p.id) FILTER (WHERE p.status = 'void') AS voids,
-       count(p.id) FILTER (WHERE p.status IN ('won', 'lost', 'push')) AS picks,
-       coalesce(sum(p.result_units) FILTER (WHERE p.status IN ('won', 'lost', 'push')), 0)::numeric(14, 2) AS units,
-       coalesce(sum(p.stake) FILTER (WHERE p.status IN ('won', 'lost', 'push')), 0)::numeric(14, 2) AS wagered
-FROM unnest($2::text[], $3::timestamptz[]) AS w(name, since)
-LEFT JOIN pick p ON p.user_id = $1 AND p.status <> 'pending' AND (w.since IS NULL OR p.graded_at >= w.since)
+       coalesce(sum(d.wins), 0)::int AS wins,
+       coalesce(sum(d.losses), 0)::int AS losses,
+       coalesce(sum(d.pushes), 0)::int AS pushes,
+       coalesce(sum(d.voids), 0)::int AS voids,
+       coalesce(sum(d.wins + d.losses + d.pushes), 0)::int AS picks,
+       coalesce(sum(d.units), 0)::numeric(14, 2) AS units,
+       coalesce(sum(d.wagered), 0)::numeric(14, 2) AS wagered
+FROM unnest($2::text[], $3::date[]) AS w(name, since)
+LEFT JOIN player_day d ON d.user_id = $1 AND (w.since IS NULL OR d.day >= w.since)
 GROUP BY w.name
 """
 
@@ -53,10 +54,11 @@ GROUP BY p.price, p.closing_price
 _SERIES_SQL = """
 SELECT day, units, sum(units) OVER (ORDER BY day) AS cumulative_units
 FROM (
-    SELECT (p.graded_at AT TIME ZONE 'UTC')::date AS day, sum(p.result_units) AS units
-    FROM pick p
-    WHERE p.user_id = $1 AND p.status IN ('won', 'lost', 'push')
-    GROUP BY 1
+    SELECT day, sum(units) AS units
+    FROM player_day
+    WHERE user_id = $1
+    GROUP BY day
+    HAVING sum(wins + losses + pushes) > 0
 ) d
 ORDER BY day
 """
@@ -149,7 +151,8 @@ async def get_profile(
     user_id = user["id"]
     names = [w.value for w in Window]
     starts = [window_start(window=w, today=user["today"], season_start=season_start) for w in Window]
-    windows = {row["name"]: _window_stats(row) for row in await db.fetch(_WINDOWS_SQL, user_id, names, starts)}
+    days = [None if start is None else start.date() for start in starts]
+    windows = {row["name"]: _window_stats(row) for row in await db.fetch(_WINDOWS_SQL, user_id, names, days)}
     clv_rows = await db.fetch(_CLV_SQL, user_id)
     series = await db.fetch(_SERIES_SQL, user_id)
     pick_rows = await db.fetch(_PICKS_SQL, user_id, viewer_id == user_id, limit, offset)
