@@ -272,11 +272,11 @@ async def _demo_league(conn, *, user_ids: list[int], names: list[str], today: da
     """Create the demo league: the first players (the first owns it), NBA picks of the last two weeks."""
     code = new_invite_code()
     league_id = await conn.fetchval(
-        "INSERT INTO league (name, description, sport_key, start_date, owner_id, invite_code) "
-        "VALUES ($1, $2, 'basketball_nba', $3, $4, $5) RETURNING id",
+        "INSERT INTO league (name, description, sport_key, start_date, owner_id, invite_code, created_at) "
+        "VALUES ($1, $2, 'basketball_nba', $3::timestamptz::date, $4, $5, $3) RETURNING id",
         DEMO_LEAGUE,
         "A dozen demo players' NBA picks of the last two weeks.",
-        (today - timedelta(days=DEMO_LEAGUE_DAYS)).date(),
+        today - timedelta(days=DEMO_LEAGUE_DAYS),
         user_ids[0],
         code,
     )

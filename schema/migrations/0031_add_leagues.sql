@@ -7,7 +7,8 @@ CREATE TABLE league (
     -- No control characters (C0, DEL, C1); a description may hold line breaks and tabs.
     name        text NOT NULL CHECK (length(name) BETWEEN 1 AND 64 AND name = btrim(name)
                                      AND name !~ '[\x01-\x1f\x7f-\x9f]'),
-    description text CHECK (length(description) BETWEEN 1 AND 500 AND description !~ '[\x01-\x08\x0b-\x1f\x7f-\x9f]'),
+    description text CHECK (length(description) BETWEEN 1 AND 500
+                            AND description !~ '[\x01-\x08\x0b-\x1f\x7f-\x9f]'),
     sport_key   text CHECK (sport_key ~ '^[a-z0-9_]{1,64}$'),
     start_date  date NOT NULL,
     owner_id    bigint NOT NULL REFERENCES "user" (id) ON DELETE CASCADE,

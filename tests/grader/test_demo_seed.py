@@ -61,6 +61,7 @@ async def test_demo_seed_includes_a_league_whose_members_are_ranked_over_its_two
         summary.league.invite_code,
     )
     assert league["sport_key"] == "basketball_nba" and league["start_date"] == (NOW - timedelta(days=14)).date()
+    assert league["created_at"] <= NOW - timedelta(days=14)
     assert await db.fetchval("SELECT count(*) FROM league_member") == summary.league.members == 12
     # AND its owner sees its members ranked over those picks
     async with api() as client:

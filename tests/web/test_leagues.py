@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import asyncpg
 import httpx
+import pytest
 
 from services.web.settings import WebSettings
 from tests.web.factories import api, auth_header, make_user
@@ -442,3 +443,25 @@ async def test_league_responses_are_never_stored_by_shared_caches(db: asyncpg.Po
             for p in ("", f"/{league['id']}", f"/{league['id']}/members", f"/{league['id']}/feed")
         ]
     assert {r.headers["cache-control"] for r in responses} == {"private, no-cache"}
+
+
+async def test_the_database_refuses_names_and_codes_the_api_would_refuse(db: asyncpg.Pool) -> None:
+    # GIVEN a player
+    alice = await make_user(db, "alice")
+    insert = (
+        "INSERT INTO league (name, description, start_date, owner_id, invite_code) "
+        "VALUES ($1, $2, current_date, $3, $4) RETURNING id"
+    )
+    bad = [
+        ("ring\x07", None, "A" * 16),  # a control character in the name
+        (" padded", None, "B" * 16),  # untrimmed
+        ("ok", "tab\there\x1b[31m", "C" * 16),  # an escape sequence in the description
+        ("ok", None, "too-short"),  # not an invite code
+    ]
+    # WHEN each is written past the API THEN the database refuses it
+    for name, description, code in bad:
+        with pytest.raises(asyncpg.CheckViolationError):
+            async with db.acquire() as conn, conn.transaction():
+                league_id = await conn.fetchval(insert, name, description, alice, code)
+                await conn.execute("INSERT INTO league_member (league_id, user_id) VALUES ($1, $2)", league_id, alice)
+    assert await db.fetchval("SELECT count(*) FROM league") == 0
