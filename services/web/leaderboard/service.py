@@ -66,17 +66,22 @@ FROM (SELECT user_id, sum(units) AS units, sum(wagered) AS wagered, sum(wins)::i
       GROUP BY user_id) d
 JOIN "user" u ON u.id = d.user_id
 """
-# A league: its members' player_day rows from the later of the window's and the league's first day, read by primary
-# key member by member. {league} is the league id's parameter.
+# A league: each member's player_day rows from the later of the window's and the league's first day, summed member by
+# member. The LATERAL (and the username's scalar subquery) keep the plan a loop over the members, each an index range
+# scan of player_day's primary key and a lookup of the account, so the cost follows the members and their days; joins
+# let the planner hash a scan of every player's days and accounts once a league has a thousand members. A member with
+# no rows there sums to no picks and is not ranked. {league} is the league id's parameter.
 _FROM_LEAGUE_DAYS = """
-SELECT d.user_id, u.username, d.units, d.wagered, d.wins, d.losses, d.pushes
-FROM (SELECT pd.user_id, sum(pd.units) AS units, sum(pd.wagered) AS wagered, sum(pd.wins)::int AS wins,
-             sum(pd.losses)::int AS losses, sum(pd.pushes)::int AS pushes
-      FROM league_member m
-      JOIN player_day pd ON pd.user_id = m.user_id
-      WHERE m.league_id = {league} AND pd.day >= $2 AND ($1 = '*' OR pd.sport_key = $1)
-      GROUP BY pd.user_id) d
-JOIN "user" u ON u.id = d.user_id
+SELECT m.user_id, (SELECT u.username FROM "user" u WHERE u.id = m.user_id) AS username,
+       d.units, d.wagered, d.wins, d.losses, d.pushes
+FROM league_member m
+CROSS JOIN LATERAL (
+    SELECT sum(pd.units) AS units, sum(pd.wagered) AS wagered, coalesce(sum(pd.wins), 0)::int AS wins,
+           coalesce(sum(pd.losses), 0)::int AS losses, coalesce(sum(pd.pushes), 0)::int AS pushes
+    FROM player_day pd
+    WHERE pd.user_id = m.user_id AND pd.day >= $2 AND ($1 = '*' OR pd.sport_key = $1)
+) d
+WHERE m.league_id = {league}
 """
 
 # Every player's totals over the window (qualified or not), then the qualified ones scored; the statements below differ
