@@ -23,6 +23,9 @@ def _run_dev(args: argparse.Namespace) -> int:
     # The stack runs every part with PICKVS_ENV=dev; a shell that asked for other rules gets them refused, not ignored.
     if os.environ.get("PICKVS_ENV", "dev") != "dev":
         raise CliError(f"the dev stack runs with PICKVS_ENV=dev only; this shell sets {os.environ['PICKVS_ENV']!r}")
+    # Said explicitly for this process: the Lambda handlers it runs read their settings when imported, and unset means
+    # production there.
+    os.environ["PICKVS_ENV"] = "dev"
     port = args.port if args.port is not None else _default_port()
     # Checked before anything starts, so a busy port costs one line instead of a stack started and torn down.
     with socket.socket() as probe:

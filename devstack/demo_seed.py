@@ -1,9 +1,11 @@
-"""`pickvs demo seed`: a few dozen demo players and four weeks of past games and picks, graded by the real grader.
+"""`pickvs demo seed`: a few dozen demo players, four weeks of past games and picks graded by the real grader, and a
+demo league.
 
 Dev only (refuses outside PICKVS_ENV=dev, and on a database that already has players). Everything is drawn from one
 seeded random generator, so the same seed and day give the same history. Picks are graded by sending GameResultEvents
 through `services.grader.settlement.apply_result` — the production path — including a few score corrections and
-voids, so the totals a new user sees are exactly what grading produces (and equal `pickvs grade --recompute`).
+voids, so the totals a new user sees are exactly what grading produces (and equal `pickvs grade --recompute`). The
+demo league holds a dozen of the players and counts the last two weeks; `make dev` prints its owner and join link.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pickvs.cli import CliError
 from pickvs.db import DatabaseNotConfigured, create_pool, database_url
 from pickvs.settings import BaseAppSettings
 from services.grader.settlement import apply_result
+from services.web.leagues.service import new_invite_code
 
 if TYPE_CHECKING:
     from devstack.dev import DevStack
@@ -43,9 +46,21 @@ _FIRST = ("sharp", "lucky", "cold", "late", "chalk", "steady", "wild", "quiet", 
 _SECOND = ("sam", "rita", "omar", "june", "kai", "lena", "theo", "maya", "ivan", "nora", "zeke", "ada")
 BOOKMAKERS = ("draftkings", "fanduel", "betmgm", "caesars", "betrivers")
 
+DEMO_LEAGUE = "Demo League"
+DEMO_LEAGUE_MEMBERS = 12
+DEMO_LEAGUE_DAYS = 14
+
 
 class DemoRefused(Exception):
     """The demo seed would run where it must not (outside dev, or on a database with players)."""
+
+
+@dataclass(frozen=True)
+class DemoLeague:
+    name: str
+    owner: str
+    members: int
+    invite_code: str
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,7 @@ class DemoSummary:
     picks: int
     corrections: int
     voids: int
+    league: DemoLeague
 
 
 @dataclass(frozen=True)
@@ -205,6 +221,7 @@ async def seed_demo(
             "$7::numeric[], $8::timestamptz[])",
             *[list(column) for column in zip(*picks, strict=True)],
         )
+        league = await _demo_league(conn, user_ids=[user_ids[n] for n in names], names=names, today=today)
 
     # Grade through the production path, game by game, in the order the results came in.
     voided = set(rng.sample(range(len(games)), 2))
@@ -242,8 +259,36 @@ async def seed_demo(
                 now=tip + timedelta(hours=11),
             )
     return DemoSummary(
-        players=len(names), games=len(games), picks=len(picks), corrections=len(corrected), voids=len(voided)
+        players=len(names),
+        games=len(games),
+        picks=len(picks),
+        corrections=len(corrected),
+        voids=len(voided),
+        league=league,
     )
+
+
+async def _demo_league(conn, *, user_ids: list[int], names: list[str], today: datetime) -> DemoLeague:
+    """Create the demo league: the first players (the first owns it), NBA picks of the last two weeks."""
+    code = new_invite_code()
+    league_id = await conn.fetchval(
+        "INSERT INTO league (name, description, sport_key, start_date, owner_id, invite_code, created_at) "
+        "VALUES ($1, $2, 'basketball_nba', $3::timestamptz::date, $4, $5, $3) RETURNING id",
+        DEMO_LEAGUE,
+        "A dozen demo players' NBA picks of the last two weeks.",
+        today - timedelta(days=DEMO_LEAGUE_DAYS),
+        user_ids[0],
+        code,
+    )
+    await conn.execute(
+        "INSERT INTO league_member (league_id, user_id, joined_at) "
+        "SELECT $1, u, $3::timestamptz + make_interval(mins => n::int) "
+        "FROM unnest($2::bigint[]) WITH ORDINALITY AS m(u, n)",
+        league_id,
+        user_ids[:DEMO_LEAGUE_MEMBERS],
+        today - timedelta(days=DEMO_LEAGUE_DAYS),
+    )
+    return DemoLeague(name=DEMO_LEAGUE, owner=names[0], members=DEMO_LEAGUE_MEMBERS, invite_code=code)
 
 
 def _winning_side(market: str, sides: tuple[str, str], current: dict, game: _Game) -> str:
@@ -279,6 +324,10 @@ def run_seed(_: argparse.Namespace) -> int:
         f"seeded {summary.players} demo players, {summary.games} games and {summary.picks} picks "
         f"({summary.corrections} score corrections, {summary.voids} voids); every password is {DEMO_PASSWORD!r}"
     )
+    print(
+        f"demo league {summary.league.name!r} ({summary.league.members} members): log in as "
+        f"{summary.league.owner}, or join it at /join/{summary.league.invite_code} on the app"
+    )
     return 0
 
 
@@ -302,6 +351,10 @@ async def demo_history(stack: DevStack) -> AsyncIterator[None]:
                 stack.banner.append(
                     f"Demo         {summary.players} players, {summary.games} past games, "
                     f"{summary.picks} graded picks (any demo player's password: {DEMO_PASSWORD})"
+                )
+                stack.banner.append(
+                    f"Demo league  {summary.league.name!r}: log in as {summary.league.owner}, or join it at "
+                    f"http://{stack.host}:{stack.port}/join/{summary.league.invite_code}"
                 )
     finally:
         await pool.close()

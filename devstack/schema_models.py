@@ -212,11 +212,12 @@ class LoginKnownClient(SQLModel, table=True):
     last_success_at: datetime = _ts()
 
 
-class RegistrationAttempt(SQLModel, table=True):
-    __tablename__ = "registration_attempt"
+class ClientAttempt(SQLModel, table=True):
+    __tablename__ = "client_attempt"
     id: int | None = _bigint_pk()
     client: str = _text()
     at: datetime = _ts()
+    action: str = _text()
 
 
 def _date(nullable: bool = False, primary_key: bool = False) -> Any:
@@ -263,3 +264,22 @@ class PlayerTotal(SQLModel, table=True):
     month_wins: int = _int()
     month_losses: int = _int()
     month_pushes: int = _int()
+
+
+class League(SQLModel, table=True):
+    __tablename__ = "league"
+    id: int | None = _bigint_pk()
+    name: str = _text()
+    description: str | None = _text(nullable=True)
+    sport_key: str | None = _text(nullable=True)
+    start_date: date = _date()
+    owner_id: int = _bigint()
+    invite_code: str = _text()
+    created_at: datetime = _ts()
+
+
+class LeagueMember(SQLModel, table=True):
+    __tablename__ = "league_member"
+    league_id: int = _bigint(primary_key=True)
+    user_id: int = _bigint(primary_key=True)
+    joined_at: datetime = _ts()

@@ -32,11 +32,11 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
         raise CliError(f"cannot reach the database or SQS: {exc}") from None
 
 
-def _settings(args: argparse.Namespace) -> Any:
+def _settings(args: argparse.Namespace, *, reads_ledger_only: bool = False) -> Any:
     from pickvs.settings import load_settings
-    from services.fetcher.settings import FetcherSettings
+    from services.fetcher.settings import FetcherSettings, LedgerSettings
 
-    settings = load_settings(FetcherSettings)
+    settings = load_settings(LedgerSettings if reads_ledger_only else FetcherSettings)
     if getattr(args, "sport", None):
         settings = settings.model_copy(update={"sports": args.sport})
     return settings
@@ -65,8 +65,8 @@ def _quota(args: argparse.Namespace) -> int:
     from pickvs.db import create_pool, database_url
     from services.fetcher.quota import quota_report, render
 
-    # The quota only reads the ledger, which is kept per base URL: no key is needed to read it.
-    settings = _settings(args)
+    # The quota only reads the ledger, which is kept per base URL: no key is needed to read it, even in production.
+    settings = _settings(args, reads_ledger_only=True)
 
     async def run() -> list[str]:
         pool = await create_pool(database_url(settings), min_size=1, max_size=2)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode
@@ -42,6 +42,9 @@ class FetcherSettings(BaseAppSettings):
     # The CloudWatch namespace of the run metrics the Lambda prints (services/fetcher/metrics.py).
     metrics_namespace: str = "PickVs"
 
+    # Paying for calls needs the key; reading the ledger (LedgerSettings) does not.
+    key_required: ClassVar[bool] = True
+
     @field_validator("sports", "odds_regions", "odds_markets", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
@@ -53,7 +56,7 @@ class FetcherSettings(BaseAppSettings):
             raise ValueError("PICKVS_SPORTS, PICKVS_ODDS_REGIONS and PICKVS_ODDS_MARKETS must not be empty")
         if self.odds_budget_reserve > self.odds_monthly_budget:
             raise ValueError("PICKVS_ODDS_BUDGET_RESERVE cannot exceed PICKVS_ODDS_MONTHLY_BUDGET")
-        if self.production and not self.odds_api_key:
+        if self.production and self.key_required and not self.odds_api_key:
             raise ValueError(
                 f"PICKVS_ODDS_API_KEY is required {production_because()} (production never uses the simulator)"
             )
@@ -63,6 +66,12 @@ class FetcherSettings(BaseAppSettings):
     def odds_call_cost(self) -> int:
         """Credits one /odds call costs: markets × regions (The Odds API's rule)."""
         return len(self.odds_markets) * len(self.odds_regions)
+
+
+class LedgerSettings(FetcherSettings):
+    """The fetcher's settings for reading the credit ledger (`pickvs quota`): the Odds API key is not needed."""
+
+    key_required: ClassVar[bool] = False
 
 
 @lru_cache

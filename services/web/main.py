@@ -20,6 +20,7 @@ from services.web.errors import install_error_handlers
 from services.web.games.router import router as games_router
 from services.web.health.router import router as health_router
 from services.web.leaderboard.router import router as leaderboard_router
+from services.web.leagues.router import router as leagues_router
 from services.web.middleware import BodySizeLimit
 from services.web.picks.router import router as picks_router
 from services.web.rules.router import router as rules_router
@@ -65,6 +66,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(games_router)
     app.include_router(picks_router)
     app.include_router(rules_router)
+    app.include_router(leagues_router)
     if settings.web_app_dir is not None and has_build(settings.web_app_dir):
         # Outermost: it sees the API's final answer (a 404 it may replace with a page or a file of the build).
         app.add_middleware(WebApp, directory=settings.web_app_dir, api_paths=api_paths(app))

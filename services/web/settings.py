@@ -76,6 +76,15 @@ class WebSettings(BaseAppSettings):
     register_window_seconds: int = Field(default=3600, ge=1)
     register_max_per_client: int = Field(default=5, ge=1)
 
+    # --- Leagues (docs/leagues.md) ---
+    # Members per league (the owner included) and leagues per player (owned or joined).
+    league_max_members: int = Field(default=1000, ge=2)
+    league_max_per_player: int = Field(default=20, ge=1)
+    # Joins with an invite code that names no league, per client IP within the window (then 429), so codes cannot be
+    # guessed by brute force; the limit is kept like the sign-ups' (services/web/limits.py).
+    league_join_window_seconds: int = Field(default=3600, ge=1)
+    league_join_max_failures_per_client: int = Field(default=10, ge=1)
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:

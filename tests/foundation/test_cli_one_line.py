@@ -102,6 +102,19 @@ async def test_pickvs_quota_needs_no_api_key(db: asyncpg.Pool, capsys: pytest.Ca
     assert "at https://api.the-odds-api.com" in out and "remaining    475" in out
 
 
+async def test_pickvs_quota_needs_no_api_key_under_production_rules_either(
+    db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN an operator's shell with production rules and the database, but not the Odds API key
+    monkeypatch.setenv("PICKVS_ENV", "prod")
+    assert "PICKVS_ODDS_API_KEY" not in os.environ
+    # WHEN the quota is asked for THEN it reads the ledger of the configured API all the same
+    code = await asyncio.to_thread(main, ["quota"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "at https://api.the-odds-api.com" in captured.out
+
+
 async def test_a_dev_stack_started_with_a_real_key_is_found_from_another_terminal(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -29,13 +29,14 @@ def _processes_mentioning(text: str) -> list[str]:
 
 
 def test_dev_stack_answers_healthz_and_stops_cleanly() -> None:
-    # GIVEN a fresh data dir (reachable by the unprivileged postgres user) and no configured endpoints
+    # GIVEN a fresh data dir (reachable by the unprivileged postgres user), no configured endpoints and, as on a fresh
+    # machine, no PICKVS_ENV: `pickvs dev` says dev itself
     root = Path(tempfile.mkdtemp(prefix="pickvs-dev-"))
     root.chmod(0o755)
     data_dir = root / "stack"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PICKVS_")}
-    env.update(PICKVS_ENV="dev", PICKVS_DATA_DIR=str(data_dir))
+    env.update(PICKVS_DATA_DIR=str(data_dir))
     # WHEN `pickvs dev` starts
     proc = subprocess.Popen(
         [sys.executable, "-m", "pickvs.cli", "dev", "--port", str(port)],

@@ -13,6 +13,7 @@ from devstack.demo_seed import DEMO_PASSWORD, DemoRefused, seed_demo
 from pickvs.cli import main
 from services.grader.recompute import recompute_totals
 from tests.builders import insert_users
+from tests.web.factories import api, auth_header
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 
@@ -47,6 +48,28 @@ async def test_demo_seed_builds_weeks_of_graded_history_whose_totals_recompute_e
     assert await recompute_totals(db, fix=False) == []
     password_hash = await db.fetchval('SELECT DISTINCT password_hash FROM "user"')
     assert await asyncio.to_thread(PasswordHash.recommended().verify, DEMO_PASSWORD, password_hash)
+
+
+async def test_demo_seed_includes_a_league_whose_members_are_ranked_over_its_two_weeks(db: asyncpg.Pool) -> None:
+    # WHEN the demo is seeded
+    summary = await seed_demo(db, env="dev", now=NOW)
+    # THEN a league of a dozen demo players counts their NBA picks of the last two weeks
+    league = await db.fetchrow('SELECT l.*, u.username AS owner FROM league l JOIN "user" u ON u.id = l.owner_id')
+    assert (league["name"], league["owner"], league["invite_code"]) == (
+        summary.league.name,
+        summary.league.owner,
+        summary.league.invite_code,
+    )
+    assert league["sport_key"] == "basketball_nba" and league["start_date"] == (NOW - timedelta(days=14)).date()
+    assert league["created_at"] <= NOW - timedelta(days=14)
+    assert await db.fetchval("SELECT count(*) FROM league_member") == summary.league.members == 12
+    # AND its owner sees its members ranked over those picks
+    async with api() as client:
+        response = await client.get(f"/api/leagues/{league['id']}/leaderboard", headers=auth_header(league["owner_id"]))
+    body = response.json()
+    assert response.status_code == 200 and body["total"] >= 2
+    members = {r["username"] for r in await db.fetch('SELECT username FROM league_member JOIN "user" ON id = user_id')}
+    assert {entry["username"] for entry in body["entries"]} <= members
 
 
 async def test_demo_seed_refuses_outside_dev(db: asyncpg.Pool) -> None:

@@ -1,13 +1,16 @@
 """Schemathesis over the whole OpenAPI schema: no 5xx, every status is declared, every body matches its schema.
 
-Three ways in:
+Four ways in:
 - every operation on its own, each case sent with a valid token, none, or an invalid one (garbage, expired, signed
   with another secret);
 - every path parameter filled with control characters and other text no route expects (`/api/users/%00` was a 500);
 - stateful sequences that follow the API's OpenAPI links (register → log in → place a slip → cancel → profile …)
   with the values real responses carry. Some slips and sign-ups are made valid from the live board, so the success
   paths are reached (and some profile requests name a real player, some cancels a pick just placed), and the test
-  counts them and asserts a floor.
+  counts them and asserts a floor;
+- the same over the league routes and sign-up/login in a run of their own (create → join → the league, its members,
+  leaderboard and feed, a new code, a hand-over …), each scenario starting with a league of the fixture's player and
+  steering some joins to real codes and some league requests to a scenario's league, asked by its owner.
 
 Requests go through httpx's ASGITransport on one event loop kept in a background thread for the module, so the app's
 database pool lives on one loop and is closed on it when the module ends (hypothesis drives the cases synchronously).
@@ -60,6 +63,17 @@ FLOORS = {
     ("POST", "/api/picks", 201): 3,
     ("GET", "/api/users/{username}", 200): 3,
 }
+# The league run's floors. Each read of a league alone is reached anywhere from none to about 20 times a run, so the
+# five are held to a floor together.
+LEAGUE_FLOORS = {
+    ("POST", "/api/leagues", 201): 3,
+    ("POST", "/api/leagues/join", 200): 3,
+}
+LEAGUE_READS = [
+    ("GET", f"/api/leagues/{{league_id}}{tail}", 200)
+    for tail in ("", "/members", "/leaderboard", "/leaderboard/me", "/feed")
+]
+LEAGUE_READS_FLOOR = 8
 
 
 class _Loop:
@@ -123,6 +137,7 @@ def api(pg_url: str) -> Iterator[Api]:
         login_max_failures_per_client=100_000,
         login_account_free_failures=100_000,
         register_max_per_client=100_000,
+        league_join_max_failures_per_client=100_000,
     )
     app = create_app(app_settings)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
@@ -238,14 +253,28 @@ _NAMES = itertools.count()
 
 def _roll(case: schemathesis.Case, salt: str) -> random.Random:
     """A random source fixed by what hypothesis generated for the case, so a replayed scenario makes the same calls."""
-    return random.Random(zlib.crc32(repr((salt, case.path, case.body, case.query, case.path_parameters)).encode()))
+    # An invite code a link carried from a response is random, unlike everything else a replay sends again (ids repeat:
+    # each scenario restarts them), so it must not steer the roll.
+    body = None if case.path == "/api/leagues/join" else case.body
+    return random.Random(zlib.crc32(repr((salt, case.path, body, case.query, case.path_parameters)).encode()))
 
 
-async def _reset(api: Api) -> None:
-    """Put the database back as the fixture left it, so each scenario's answers depend only on its own steps."""
+async def _reset(api: Api) -> tuple[int, str, str]:
+    """Put the database back as the fixture left it, plus one league of the fixture's player; return that league.
+
+    Each scenario's answers then depend only on its own steps, and its league steps have a league to act on.
+    """
     pool = await get_pool(api.settings)
-    await pool.execute("TRUNCATE pick, pick_regrade, login_failure, login_known_client, registration_attempt")
+    await pool.execute(
+        "TRUNCATE pick, pick_regrade, login_failure, login_known_client, client_attempt, league, league_member "
+        "RESTART IDENTITY"
+    )
     await pool.execute("DELETE FROM \"user\" WHERE username <> 'fuzzer'")
+    response = await api.client.post(
+        "/api/leagues", json={"name": "Fuzzers"}, headers={"Authorization": f"Bearer {api.token}"}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"], response.json()["invite_code"], api.token
 
 
 def _valid_slip(board: list[dict[str, Any]], rng: random.Random) -> dict[str, Any]:
@@ -263,14 +292,16 @@ def _valid_slip(board: list[dict[str, Any]], rng: random.Random) -> dict[str, An
     return {"picks": [pick]}
 
 
-def test_stateful_sequences_through_the_links_reach_the_success_paths(api: Api) -> None:
+def _run_workflow(api: Api, state_schema: Any, *, max_examples: int) -> None:
+    """Run stateful sequences over `state_schema`'s operations, counting every (method, path, status) in _REACHED."""
     _REACHED.clear()
 
-    class Workflow(schema.exclude(path="/healthz").as_state_machine()):  # type: ignore[misc]
+    class Workflow(state_schema.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
-            api.loop.run(_reset(api))
+            league = api.loop.run(_reset(api))
             self.token = api.token
             self.placed: list[int] = []
+            self.leagues: list[tuple[int, str, str]] = [league]  # id, invite code, the creator's token
 
         def before_call(self, case: schemathesis.Case) -> None:
             rng = _roll(case, "before_call")
@@ -285,8 +316,18 @@ def test_stateful_sequences_through_the_links_reach_the_success_paths(api: Api) 
                 case.body = _valid_slip(api.board, rng)
             elif case.path == "/api/users/{username}" and rng.random() < 0.5:
                 case.path_parameters = {**(case.path_parameters or {}), "username": "fuzzer"}
-            elif case.method == "DELETE" and self.placed and rng.random() < 0.8:
+            elif case.method == "DELETE" and case.path == "/api/picks/{pick_id}" and self.placed and rng.random() < 0.8:
                 case.path_parameters = {**(case.path_parameters or {}), "pick_id": self.placed[-1]}
+            elif case.method == "POST" and case.path == "/api/leagues" and rng.random() < 0.8:
+                case.body = {"name": f"League {next(_NAMES)}", "sport": "basketball_nba"}
+            elif case.path == "/api/leagues/join" and rng.random() < 0.6:
+                case.body = {"code": rng.choice(self.leagues)[1]}
+            elif "{league_id}" in case.path and rng.random() < 0.7:
+                # A league of this scenario, asked about by its owner when the token is a valid one.
+                league_id, _, owner_token = rng.choice(self.leagues)
+                case.path_parameters = {**(case.path_parameters or {}), "league_id": league_id}
+                if mode == "valid":
+                    self.headers = {"Authorization": f"Bearer {owner_token}"}
 
         def call(self, case: schemathesis.Case, **kwargs: Any) -> SchemathesisResponse:
             return SchemathesisResponse.from_any(api.send(**_httpx_kwargs(case, self.headers)))
@@ -298,6 +339,9 @@ def test_stateful_sequences_through_the_links_reach_the_success_paths(api: Api) 
                 self.token = response.json()["access_token"]  # later steps act as the player just signed in
             if case.method == "POST" and case.path == "/api/picks" and response.status_code == 201:
                 self.placed += [pick["id"] for pick in response.json()["picks"]]
+            if case.method == "POST" and case.path == "/api/leagues" and response.status_code == 201:
+                creator = self.headers["Authorization"].removeprefix("Bearer ")  # a 201 means this token was valid
+                self.leagues.append((response.json()["id"], response.json()["invite_code"], creator))
 
         def validate_response(
             self, response: SchemathesisResponse, case: schemathesis.Case, *args: Any, **kwargs: Any
@@ -306,7 +350,7 @@ def test_stateful_sequences_through_the_links_reach_the_success_paths(api: Api) 
 
     Workflow.run(
         settings=settings(
-            max_examples=40,
+            max_examples=max_examples,
             stateful_step_count=8,
             # The database keeps what earlier scenarios did, so a replay cannot repeat a run: report the first failure
             # as it happened instead of shrinking it.
@@ -317,6 +361,21 @@ def test_stateful_sequences_through_the_links_reach_the_success_paths(api: Api) 
             suppress_health_check=list(HealthCheck),
         )
     )
+
+
+def test_stateful_sequences_through_the_links_reach_the_success_paths(api: Api) -> None:
+    # Leagues have a run of their own below: their dozen operations would leave the others too few steps here.
+    _run_workflow(api, schema.exclude(path="/healthz").exclude(path_regex="^/api/leagues"), max_examples=40)
     reached = {key: _REACHED[key] for key in FLOORS}
     print(f"stateful fuzz reached: {reached}, cancels: {_REACHED[('DELETE', '/api/picks/{pick_id}', 204)]}")
     assert all(reached[key] >= floor for key, floor in FLOORS.items()), (reached, dict(_REACHED))
+
+
+def test_stateful_league_sequences_reach_the_league_success_paths(api: Api) -> None:
+    # Players sign up and log in between league steps, so a scenario's leagues are acted on by several players.
+    _run_workflow(api, schema.include(path_regex="^/api/leagues|^/auth/"), max_examples=30)
+    reached = {key: _REACHED[key] for key in LEAGUE_FLOORS}
+    league_reads = {key[1]: _REACHED[key] for key in LEAGUE_READS}
+    print(f"league fuzz reached: {reached}, reads: {league_reads}")
+    assert all(reached[key] >= floor for key, floor in LEAGUE_FLOORS.items()), (reached, dict(_REACHED))
+    assert sum(league_reads.values()) >= LEAGUE_READS_FLOOR, (league_reads, dict(_REACHED))

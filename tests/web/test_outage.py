@@ -34,6 +34,18 @@ _REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
         {"json": {"picks": [{"game_id": 1, "market": "h2h", "selection": "home", "price": -150, "stake": "1"}]}},
     ),
     ("DELETE", "/api/picks/1", {}),
+    ("POST", "/api/leagues", {"json": {"name": "Friday Five"}}),
+    ("GET", "/api/leagues", {}),
+    ("POST", "/api/leagues/join", {"json": {"code": "q7Xb2mN0Zp4-Tr_9"}}),
+    ("GET", "/api/leagues/1", {}),
+    ("DELETE", "/api/leagues/1", {}),
+    ("POST", "/api/leagues/1/invite", {}),
+    ("POST", "/api/leagues/1/owner", {"json": {"username": "alice"}}),
+    ("GET", "/api/leagues/1/members", {}),
+    ("DELETE", "/api/leagues/1/members/alice", {}),
+    ("GET", "/api/leagues/1/leaderboard", {}),
+    ("GET", "/api/leagues/1/leaderboard/me", {}),
+    ("GET", "/api/leagues/1/feed", {}),
 ]
 
 
@@ -54,7 +66,14 @@ def test_every_database_route_is_listed_here_and_declares_503_with_retry_after()
     # THEN every operation that reads the database is exercised below, and every one but the probe declares 503
     listed = {(method, path) for method, path, _ in _REQUESTS}
     templated = {
-        (m, p.replace("{game_id}", "1").replace("{pick_id}", "1").replace("{username}", "alice")) for m, p in operations
+        (
+            m,
+            p.replace("{game_id}", "1")
+            .replace("{pick_id}", "1")
+            .replace("{league_id}", "1")
+            .replace("{username}", "alice"),
+        )
+        for m, p in operations
     }
     assert templated - _NO_DATABASE == listed
     for (method, path), spec in operations.items():

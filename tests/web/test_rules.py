@@ -9,8 +9,8 @@ from services.web.settings import WebSettings
 from tests.web.factories import api
 
 
-async def test_rules_report_the_configured_stakes_slip_size_and_leaderboard_minimums() -> None:
-    # GIVEN a server configured with stakes of 2 to 10 by 1, slips of 8 and passwords of 12
+async def test_rules_report_the_configured_stakes_slip_size_leaderboard_minimums_and_league_limits() -> None:
+    # GIVEN a server configured with stakes of 2 to 10 by 1, slips of 8, passwords of 12 and leagues of 50 (7 each)
     settings = WebSettings(
         stake_min=Decimal("2"),
         stake_max=Decimal("10"),
@@ -18,6 +18,8 @@ async def test_rules_report_the_configured_stakes_slip_size_and_leaderboard_mini
         max_picks_per_slip=8,
         password_min_length=12,
         season_start=date(2026, 10, 20),
+        league_max_members=50,
+        league_max_per_player=7,
     )
     # WHEN a client reads the rules
     async with api(settings) as client:
@@ -34,4 +36,5 @@ async def test_rules_report_the_configured_stakes_slip_size_and_leaderboard_mini
             "rating_prior_picks": 50,
             "season_start": "2026-10-20",
         },
+        "leagues": {"max_members": 50, "max_leagues_per_player": 7},
     }

@@ -124,3 +124,99 @@ export function useProfile(username: string, offset: number) {
     placeholderData: keepPreviousData,
   });
 }
+
+export function useMyLeagues() {
+  const session = useSession();
+  return useQuery({
+    queryKey: ['leagues', session?.userId],
+    queryFn: async () => unwrap(await api.GET('/api/leagues')),
+    enabled: session !== null,
+  });
+}
+
+export function useLeague(leagueId: number) {
+  const session = useSession();
+  return useQuery({
+    queryKey: ['league', leagueId, session?.userId],
+    queryFn: async () =>
+      unwrap(await api.GET('/api/leagues/{league_id}', { params: { path: { league_id: leagueId } } })),
+    enabled: session !== null,
+  });
+}
+
+export function useLeagueMembers(leagueId: number) {
+  const session = useSession();
+  return useQuery({
+    queryKey: ['league-members', leagueId, session?.userId],
+    queryFn: async () =>
+      unwrap(await api.GET('/api/leagues/{league_id}/members', { params: { path: { league_id: leagueId } } })),
+    enabled: session !== null,
+  });
+}
+
+export function useLeagueLeaderboard(leagueId: number, controls: LeaderboardControls) {
+  const session = useSession();
+  return useQuery({
+    queryKey: ['league-leaderboard', leagueId, session?.userId, controls],
+    queryFn: async () =>
+      unwrap(
+        await api.GET('/api/leagues/{league_id}/leaderboard', {
+          params: {
+            path: { league_id: leagueId },
+            query: {
+              window: controls.window,
+              sort: controls.sort,
+              limit: LEADERBOARD_PAGE,
+              offset: controls.offset,
+              ...(controls.sport ? { sport: controls.sport } : {}),
+            },
+          },
+        }),
+      ),
+    enabled: session !== null,
+    placeholderData: keepPreviousData,
+    // Graded picks move the board; nothing announces it to a private answer, so look again now and then.
+    refetchInterval: 30_000,
+  });
+}
+
+export function useLeagueStanding(leagueId: number, controls: LeaderboardControls) {
+  const session = useSession();
+  return useQuery({
+    queryKey: ['league-standing', leagueId, session?.userId, controls.window, controls.sport, controls.sort],
+    queryFn: async () =>
+      unwrap(
+        await api.GET('/api/leagues/{league_id}/leaderboard/me', {
+          params: {
+            path: { league_id: leagueId },
+            query: {
+              window: controls.window,
+              sort: controls.sort,
+              ...(controls.sport ? { sport: controls.sport } : {}),
+            },
+          },
+        }),
+      ),
+    enabled: session !== null,
+    refetchInterval: 30_000,
+  });
+}
+
+export const FEED_PAGE = 10;
+
+export function useLeagueFeed(leagueId: number, offset: number) {
+  const session = useSession();
+  return useQuery({
+    queryKey: ['league-feed', leagueId, session?.userId, offset],
+    queryFn: async () =>
+      unwrap(
+        await api.GET('/api/leagues/{league_id}/feed', {
+          params: { path: { league_id: leagueId }, query: { limit: FEED_PAGE, offset } },
+        }),
+      ),
+    enabled: session !== null,
+    placeholderData: keepPreviousData,
+    // Picks appear at tip-off and results at grading: a feed left open keeps up.
+    refetchInterval: 30_000,
+  });
+}

@@ -43,6 +43,9 @@ export function Layout() {
             <li>
               <NavLink to="/leaderboard">Leaderboard</NavLink>
             </li>
+            <li>
+              <NavLink to="/leagues">Leagues</NavLink>
+            </li>
           </ul>
         </nav>
         <div className="header-tools">

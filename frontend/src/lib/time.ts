@@ -74,3 +74,18 @@ export function dayHeading(day: string, at: number): string {
     new Date(y, m - 1, d),
   );
 }
+
+/** A UTC calendar day (YYYY-MM-DD from the API) as people read it: "Nov 26, 2026". */
+export function formatUtcDay(day: string): string {
+  return new Intl.DateTimeFormat(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    timeZone: 'UTC',
+  }).format(new Date(`${day}T00:00:00Z`));
+}
+
+/** Today's UTC calendar day as YYYY-MM-DD (a league's default start). */
+export function utcToday(at: number = Date.now()): string {
+  return new Date(at).toISOString().slice(0, 10);
+}

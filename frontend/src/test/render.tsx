@@ -13,6 +13,7 @@ export const RULES = {
     rating_prior_picks: 50,
     season_start: '2026-10-20',
   },
+  leagues: { max_members: 1000, max_leagues_per_player: 20 },
 };
 
 export type Handler = (request: Request) => Response | Promise<Response>;

@@ -25,7 +25,8 @@ from services.web.auth.passwords import password_problems
 from services.web.auth.schemas import CurrentUserModel, UserCreate, UserMe
 from services.web.auth.security import PasswordHashing
 from services.web.db import DbHandle
-from services.web.errors import Conflict, TooManyRequests, Unauthorized, Unprocessable
+from services.web.errors import Conflict, Unauthorized, Unprocessable
+from services.web.limits import ClientLimit, check_client_limit, count_client_attempt, too_many
 from services.web.settings import WebSettings
 
 # One message for an unknown account and a wrong password, so a login never tells whether an account exists.
@@ -58,21 +59,20 @@ SELECT
     clock_timestamp() AS now
 """
 
-_REGISTRATION_LIMIT_AT = """
-SELECT at FROM registration_attempt
-WHERE client = $1 AND at > clock_timestamp() - make_interval(secs => $2)
-ORDER BY at DESC OFFSET $3 - 1 LIMIT 1
-"""
-
 _REMEMBER_CLIENT = """
 INSERT INTO login_known_client (user_id, client) VALUES ($1, $2)
 ON CONFLICT (user_id, client) DO UPDATE SET last_success_at = clock_timestamp()
 """
 
 
-def _too_many(message: str, *, code: str, wait: int) -> TooManyRequests:
-    return TooManyRequests(
-        message, code=code, headers={"Retry-After": str(wait)}, details={"retry_after_seconds": wait}
+def registration_limit(settings: WebSettings) -> ClientLimit:
+    """Return the per-client sign-up limit: every attempt that gets as far as hashing counts."""
+    return ClientLimit(
+        action="register",
+        max_attempts=settings.register_max_per_client,
+        window_seconds=settings.register_window_seconds,
+        code="too_many_registrations",
+        message="Too many sign-ups from here; try again later.",
     )
 
 
@@ -112,24 +112,9 @@ async def register(
         )
     async with hashing.admit() as ticket:
         async with db.transaction():
-            await db.execute(_LOCK, f"register:{client}")
-            limit_at = await db.fetchval(
-                _REGISTRATION_LIMIT_AT,
-                client,
-                float(settings.register_window_seconds),
-                settings.register_max_per_client,
-            )
-            if limit_at is not None:
-                now = await db.fetchval("SELECT clock_timestamp()")
-                wait = max(math.ceil(_seconds_until(limit_at, now) + settings.register_window_seconds), 1)
-                raise _too_many(
-                    "Too many sign-ups from here; try again later.", code="too_many_registrations", wait=wait
-                )
-            await db.execute(
-                "DELETE FROM registration_attempt WHERE at < clock_timestamp() - make_interval(secs => $1)",
-                float(settings.register_window_seconds),
-            )
-            await db.execute("INSERT INTO registration_attempt (client) VALUES ($1)", client)
+            limit = registration_limit(settings)
+            await check_client_limit(db=db, limit=limit, client=client)
+            await count_client_attempt(db=db, limit=limit, client=client)
         password_hash = await ticket.hash(user.password)
     try:
         async with db.transaction():
@@ -181,7 +166,7 @@ async def _begin_login(*, db: DbHandle, settings: WebSettings, login: str, clien
         assert state is not None  # a SELECT without FROM returns its one row
         wait = login_wait(state=state, settings=settings)
         if wait is not None:
-            raise _too_many("Too many failed logins; try again later.", code="too_many_attempts", wait=wait)
+            raise too_many("Too many failed logins; try again later.", code="too_many_attempts", wait=wait)
         # Pruning on write keeps the table at one window's worth of rows (the `at` index makes it cheap).
         await db.execute(
             "DELETE FROM login_failure WHERE at < clock_timestamp() - make_interval(secs => $1)",

@@ -45,7 +45,10 @@ class LeaderboardEntry(BaseModel):
 
 class LeaderboardPublic(BaseModel):
     window: Window
-    since: datetime | None = Field(description="Picks graded at or after this instant count; null for `all`")
+    since: datetime | None = Field(
+        description="Picks graded at or after this instant count (the later of the window's and a league's start); "
+        "null when every graded pick counts"
+    )
     sport: str | None
     sort: SortKey
     min_picks: int = Field(description="Players with fewer graded picks in the window are not ranked")
@@ -59,7 +62,10 @@ class LeaderboardStanding(BaseModel):
     """The signed-in player's place in one ranking, wherever it falls (or why they are not ranked)."""
 
     window: Window
-    since: datetime | None = Field(description="Picks graded at or after this instant count; null for `all`")
+    since: datetime | None = Field(
+        description="Picks graded at or after this instant count (the later of the window's and a league's start); "
+        "null when every graded pick counts"
+    )
     sport: str | None
     sort: SortKey
     min_picks: int = Field(description="Players with fewer graded picks in the window are not ranked")

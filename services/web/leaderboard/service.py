@@ -1,7 +1,13 @@
-"""Rank players from the grader's rollups in one set-based statement (windows, sport filter, sorts, tie-breaks)."""
+"""Rank players from the grader's rollups in one set-based statement (windows, sport filter, sorts, tie-breaks).
+
+The same statement ranks a league: a `Restriction` sums only its members' per-day rollups from its first UTC day on, so
+a league's leaderboard has exactly the global one's windows, sorts, minimums and tie-breaks, at a cost that follows its
+members.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from services.web.db import DbHandle
@@ -68,6 +74,23 @@ FROM (SELECT user_id, sum(units) AS units, sum(wagered) AS wagered, sum(wins)::i
       GROUP BY user_id) d
 JOIN "user" u ON u.id = d.user_id
 """
+# A league: each member's player_day rows from the later of the window's and the league's first day, summed member by
+# member. The LATERAL (and the username's scalar subquery) keep the plan a loop over the members, each an index range
+# scan of player_day's primary key and a lookup of the account, so the cost follows the members and their days; joins
+# let the planner hash a scan of every player's days and accounts once a league has a thousand members. A member with
+# no rows there sums to no picks and is not ranked. {league} is the league id's parameter.
+_FROM_LEAGUE_DAYS = """
+SELECT m.user_id, (SELECT u.username FROM "user" u WHERE u.id = m.user_id) AS username,
+       d.units, d.wagered, d.wins, d.losses, d.pushes
+FROM league_member m
+CROSS JOIN LATERAL (
+    SELECT sum(pd.units) AS units, sum(pd.wagered) AS wagered, coalesce(sum(pd.wins), 0)::int AS wins,
+           coalesce(sum(pd.losses), 0)::int AS losses, coalesce(sum(pd.pushes), 0)::int AS pushes
+    FROM player_day pd
+    WHERE pd.user_id = m.user_id AND pd.day >= $2 AND ($1 = '*' OR pd.sport_key = $1)
+) d
+WHERE m.league_id = {league}
+"""
 
 # Every player's totals over the window (qualified or not), then the qualified ones with their sort key; the
 # statements below differ only in what they read from them. A player_total source is read twice (the count, the page)
@@ -116,6 +139,23 @@ LEFT JOIN LATERAL (SELECT * FROM scored WHERE user_id = $5) r ON true
 )
 
 
+@dataclass(frozen=True)
+class Restriction:
+    """Rank only one league's members, over their picks graded on or after its start day (00:00 UTC)."""
+
+    league_id: int
+    start_date: date
+
+
+def _since(*, window: Window, today: date, season_start: date, restriction: Restriction | None) -> datetime | None:
+    """Return the first instant whose graded picks count: the window's, or a league's start day if that is later."""
+    since = window_start(window=window, today=today, season_start=season_start)
+    if restriction is None:
+        return since
+    league_start = datetime.combine(restriction.start_date, time.min, tzinfo=UTC)
+    return league_start if since is None else max(since, league_start)
+
+
 async def _source(
     db: DbHandle, *, window: Window, since: datetime | None, season_start: date
 ) -> tuple[str, date | None]:
@@ -140,19 +180,30 @@ async def _query(
     season_start: date,
     sort: SortKey,
     sport: str | None,
+    restriction: Restriction | None,
     args: list[object],
 ) -> tuple[str, list[object]]:
     """Fill the template with the window's source and the sort's order, and return the SQL and its arguments."""
-    source, day = await _source(db, window=window, since=since, season_start=season_start)
+    args = [sport or "*", None, *args]
+    if restriction is not None:
+        # A league always starts on a day (since is set), and sums its members' days whatever the window.
+        assert since is not None
+        args[1] = since.date()
+        args.append(restriction.league_id)
+        source = _FROM_LEAGUE_DAYS.format(league=f"${len(args)}")
+    else:
+        source, args[1] = await _source(db, window=window, since=since, season_start=season_start)
     before = f"{_SORT_TUPLE[sort].format(t='s')} < {_SORT_TUPLE[sort].format(t='r')}"
     sql = template.format(
         source=source,
-        materialized="MATERIALIZED" if source is _FROM_DAYS else "NOT MATERIALIZED",
+        # An aggregate of player_day (a window's or a league's) is computed once; a player_total scan is cheaper to
+        # repeat than to copy.
+        materialized="MATERIALIZED" if source is _FROM_DAYS or restriction is not None else "NOT MATERIALIZED",
         sort_key=_SORT_KEY[sort],
         order_by=_ORDER_BY[sort],
         before=before,
     )
-    return sql, [sport or "*", day, *args]
+    return sql, args
 
 
 def window_start(*, window: Window, today: date, season_start: date) -> datetime | None:
@@ -180,10 +231,11 @@ async def get_leaderboard(
     offset: int,
     today: date,
     season_start: date,
+    restriction: Restriction | None = None,
 ) -> LeaderboardPublic:
     """Rank the players with at least `min_picks` graded picks in the window (and sport), one page of them."""
     minimum = DEFAULT_MIN_PICKS[sort] if min_picks is None else min_picks
-    since = window_start(window=window, today=today, season_start=season_start)
+    since = _since(window=window, today=today, season_start=season_start, restriction=restriction)
     sql, args = await _query(
         db,
         _PAGE_SQL,
@@ -192,6 +244,7 @@ async def get_leaderboard(
         season_start=season_start,
         sort=sort,
         sport=sport,
+        restriction=restriction,
         args=[minimum, RATING_PRIOR_PICKS, offset, limit],
     )
     rows = await db.fetch(sql, *args)
@@ -223,10 +276,11 @@ async def get_my_standing(
     min_picks: int | None,
     today: date,
     season_start: date,
+    restriction: Restriction | None = None,
 ) -> LeaderboardStanding:
     """Return the player's own row in this ranking (None when unranked) and their graded picks in the window."""
     minimum = DEFAULT_MIN_PICKS[sort] if min_picks is None else min_picks
-    since = window_start(window=window, today=today, season_start=season_start)
+    since = _since(window=window, today=today, season_start=season_start, restriction=restriction)
     sql, args = await _query(
         db,
         _MINE_SQL,
@@ -235,6 +289,7 @@ async def get_my_standing(
         season_start=season_start,
         sort=sort,
         sport=sport,
+        restriction=restriction,
         args=[minimum, RATING_PRIOR_PICKS, user_id],
     )
     row = await db.fetchrow(sql, *args)

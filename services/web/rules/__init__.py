@@ -1,1 +1,1 @@
-"""The contest's rules as numbers (stakes, slip size, passwords, leaderboard minimums) for clients to show and obey."""
+"""The contest's rules as numbers (stakes, slips, passwords, leaderboard minimums, league limits) for clients."""

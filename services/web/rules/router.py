@@ -14,7 +14,7 @@ router = APIRouter(prefix="/api", tags=["rules"])
 
 @router.get("/rules", response_model=RulesPublic, responses=error_responses())
 async def rules(settings: Settings, response: Response) -> RulesPublic:
-    """Return the stake range and step, the slip size, the password length and the leaderboard minimums."""
+    """Return the stakes, the slip size, the password length, the leaderboard minimums and the league limits."""
     # Settings change only with a deploy; a client may keep them for a few minutes.
     response.headers["Cache-Control"] = "public, max-age=300"
     return get_rules(settings=settings)

@@ -22,6 +22,11 @@ class LeaderboardRules(BaseModel):
     season_start: date = Field(description="First UTC day of the `season` window")
 
 
+class LeagueRules(BaseModel):
+    max_members: int = Field(description="The most members a league may have, its owner included")
+    max_leagues_per_player: int = Field(description="The most leagues a player may belong to, owned or joined")
+
+
 class RulesPublic(BaseModel):
     """The numbers behind the rules in docs/api.md and docs/grading.md, as this server is configured."""
 
@@ -29,3 +34,4 @@ class RulesPublic(BaseModel):
     max_picks_per_slip: int
     password_min_length: int
     leaderboard: LeaderboardRules
+    leagues: LeagueRules

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.web.leaderboard.service import DEFAULT_MIN_PICKS, RATING_PRIOR_PICKS
-from services.web.rules.schemas import LeaderboardRules, RulesPublic, StakeRules
+from services.web.rules.schemas import LeaderboardRules, LeagueRules, RulesPublic, StakeRules
 from services.web.settings import WebSettings
 
 
@@ -17,5 +17,8 @@ def get_rules(*, settings: WebSettings) -> RulesPublic:
             default_min_picks=dict(DEFAULT_MIN_PICKS),
             rating_prior_picks=RATING_PRIOR_PICKS,
             season_start=settings.season_start,
+        ),
+        leagues=LeagueRules(
+            max_members=settings.league_max_members, max_leagues_per_player=settings.league_max_per_player
         ),
     )
