@@ -159,7 +159,12 @@ async def _extend_section(
     report["leaderboard"]["growth"].append(
         {
             "graded_picks": graded,
-            "rollups_ms": report["leaderboard"]["at_extended"]["p50_by_window_ms"]["all"],
+            # The same board as the season's checkpoints: all time, by units, every sport.
+            "rollups_ms": next(
+                c["p50_ms"]
+                for c in report["leaderboard"]["at_extended"]["combinations"]
+                if (c["window"], c["sort"], c["sport"]) == ("all", "units", None)
+            ),
             "pick_scan_ms": old * 1000,
         }
     )
