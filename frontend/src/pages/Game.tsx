@@ -4,6 +4,7 @@ import type { Schemas } from '../api/client';
 import { useConsensus, useGame, useRules } from '../api/queries';
 import { BetSlip } from '../components/BetSlip';
 import { GameCard, matchup, sideLabel } from '../components/GameCard';
+import { ShareBar } from '../components/ShareBar';
 import { Failure, Loading } from '../components/Status';
 import { formatUnits } from '../lib/odds';
 import { formatDateTime } from '../lib/time';
@@ -26,22 +27,7 @@ function ConsensusBars({ game, consensus }: { game: Schemas['GamePublic']; conse
             const name = sideLabel(game, market.market, side.selection, point);
             const share = side.pick_share === null ? 0 : Number(side.pick_share);
             const label = `${name}: ${Math.round(share * 100)}% of picks, ${formatUnits(side.units, { signed: false })} units staked`;
-            return (
-              <div key={side.selection} className="bar-row">
-                <span className="bar-label">{name}</span>
-                <div
-                  className="bar"
-                  role="meter"
-                  aria-label={label}
-                  aria-valuemin={0}
-                  aria-valuemax={100}
-                  aria-valuenow={Math.round(share * 100)}
-                >
-                  <div className="fill" style={{ width: `${share * 100}%` }} />
-                </div>
-                <span className="bar-value">{Math.round(share * 100)}%</span>
-              </div>
-            );
+            return <ShareBar key={side.selection} name={name} share={share} label={label} />;
           })}
         </section>
       ))}

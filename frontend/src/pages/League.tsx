@@ -15,6 +15,7 @@ import { useSession } from '../api/session';
 import { matchup, sideLabel } from '../components/GameCard';
 import { ResultBadge } from '../components/PickLine';
 import { KNOWN_SPORTS, Ranking, useRankingControls } from '../components/Ranking';
+import { ShareBar } from '../components/ShareBar';
 import { Empty, Failure, Loading } from '../components/Status';
 import { joinLink } from '../lib/invite';
 import { formatPrice, formatUnits, unitsTone } from '../lib/odds';
@@ -122,22 +123,7 @@ function Split({ game }: { game: FeedGame }) {
             const name = splitSide(game, market.market, side.selection);
             const share = side.pick_share === null ? 0 : Number(side.pick_share);
             const label = `${MARKETS[market.market]}, ${name}: ${side.picks} of ${market.picks} league picks (${Math.round(share * 100)}%), ${formatUnits(side.units, { signed: false })} units staked`;
-            return (
-              <div key={side.selection} className="bar-row">
-                <span className="bar-label">{name}</span>
-                <div
-                  className="bar"
-                  role="meter"
-                  aria-label={label}
-                  aria-valuemin={0}
-                  aria-valuemax={100}
-                  aria-valuenow={Math.round(share * 100)}
-                >
-                  <div className="fill" style={{ width: `${share * 100}%` }} />
-                </div>
-                <span className="bar-value">{Math.round(share * 100)}%</span>
-              </div>
-            );
+            return <ShareBar key={side.selection} name={name} share={share} label={label} />;
           })}
         </div>
       ))}
