@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import asyncpg
+import pytest
 
+from services.web.leaderboard import service as leaderboard_service
 from services.web.settings import WebSettings
 from tests.web.factories import api, make_game, make_games, make_pick, make_record, make_user
 
@@ -164,6 +166,46 @@ async def test_ties_break_on_units_then_less_wagered_then_username_ignoring_case
     # AND the order is the same on every request
     for _ in range(3):
         assert _names(await _board(sort="roi", min_picks=1)) == ["carl", "zed", "alice2", "Bob"]
+
+
+async def test_a_tie_that_spills_past_the_pages_contenders_is_still_ranked_by_username(
+    db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN one leader and six players tied on everything but the username, created out of alphabetical order
+    games = await make_games(db, 2)
+    await make_record(db, user_id=await make_user(db, "leader"), game_ids=games, statuses=[W, W], stake="5")
+    tied = ["fay", "Ann", "emil", "Cody", "bo_b", "dan"]
+    for name in tied:
+        await make_record(db, user_id=await make_user(db, name), game_ids=games, statuses=[W, L], price=200)
+    by_username = sorted(tied, key=str.lower)
+    # WHEN a page is read with no room beyond it (every tie reaches past the contenders), with room for one more row,
+    # and with the room the service keeps
+    for room in (0, 1, leaderboard_service._TIE_ROOM):
+        monkeypatch.setattr(leaderboard_service, "_TIE_ROOM", room)
+        for offset, limit in ((0, 3), (2, 2), (4, 3), (1, 10)):
+            body = await _board(limit=limit, offset=offset)
+            # THEN the page is that stretch of the full order: the leader, then the tied players by username
+            assert _names(body) == (["leader", *by_username])[offset : offset + limit], (room, offset, limit)
+            assert body["total"] == 7
+
+
+async def test_players_at_or_below_break_even_rank_by_their_own_ratio_after_those_in_profit(db: asyncpg.Pool) -> None:
+    # GIVEN one player in profit, one at break-even and two behind: "small" lost 1 of 10 wagered (ROI -0.1), "big" lost
+    # 2 of 100 (ROI -0.02), so more units and the better ratio disagree
+    games = await make_games(db, 2)
+    users = {name: await make_user(db, name) for name in ("ahead", "even", "small", "big")}
+    await make_pick(db, user_id=users["ahead"], game_id=games[0], status=W, price=100, stake="1")
+    await make_pick(db, user_id=users["even"], game_id=games[0], status=P, price=100, stake="1")
+    for name, lost, pushed in (("small", "1", "9"), ("big", "2", "98")):
+        await make_pick(db, user_id=users[name], game_id=games[0], status=L, price=100, stake=lost)
+        await make_pick(db, user_id=users[name], game_id=games[1], status=P, price=100, stake=pushed)
+    for sort in ("roi", "rating"):
+        # WHEN ranked by the ratio, whole and in pages that reach past the player in profit
+        body = await _board(sort=sort, min_picks=1)
+        # THEN the ratio decides below break-even too: big (-0.02) before small (-0.1), though small has more units
+        assert _names(body) == ["ahead", "even", "big", "small"], sort
+        assert _names(await _board(sort=sort, min_picks=1, limit=2, offset=1)) == ["even", "big"], sort
+        assert _names(await _board(sort=sort, min_picks=1, limit=1)) == ["ahead"], sort
 
 
 async def test_equal_units_rank_the_player_who_wagered_less_first(db: asyncpg.Pool) -> None:

@@ -8,11 +8,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import asyncpg
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts.grading import result_units
 from contracts.markets import PickStatus
+from services.web.leaderboard import service as leaderboard_service
 from services.web.leaderboard.schemas import SortKey
 from services.web.leaderboard.service import RATING_PRIOR_PICKS
 from services.web.settings import WebSettings
@@ -150,9 +152,11 @@ def _expected(rows: list[dict], *, sort: str, min_picks: int) -> list[tuple]:
     min_picks=st.integers(1, 3),
     rollups_kept_for_the_season=st.booleans(),
     offset=st.sampled_from([0, 0, 1, 2]),
+    tie_room=st.sampled_from([0, 1, 200]),
 )
 async def test_the_board_equals_the_rules_applied_to_every_pick(
     db: asyncpg.Pool,
+    monkeypatch: pytest.MonkeyPatch,
     picks: list[tuple],
     sport_of_game: list[str],
     window: str,
@@ -161,6 +165,7 @@ async def test_the_board_equals_the_rules_applied_to_every_pick(
     min_picks: int,
     rollups_kept_for_the_season: bool,
     offset: int,
+    tie_room: int,
 ) -> None:
     # GIVEN random players with random picks, settled by the rulebook, graded at various ages, and the grader's rollups
     # of them, kept for the web's season (read from player_total) or for another one (the web sums player_day)
@@ -216,7 +221,8 @@ async def test_the_board_equals_the_rules_applied_to_every_pick(
             }
         )
     await sync_rollups(db)
-    # WHEN the board is read
+    # WHEN the board is read (with as many extra contenders as the page keeps, one, or none: ties then always spill)
+    monkeypatch.setattr(leaderboard_service, "_TIE_ROOM", tie_room)
     settings = WebSettings(season_start=season_start)
     params = {"window": window, "sort": sort, "min_picks": min_picks, **({"sport": sport} if sport else {})}
     async with api(settings) as client:

@@ -27,21 +27,31 @@ DEFAULT_MIN_PICKS = {SortKey.units: 1, SortKey.roi: 20, SortKey.win_rate: 20, So
 
 # Whitelisted sort keys and ORDER BY per sort (never built from input). After the sort key: more units, then less
 # wagered (the same units from a smaller outlay), then the username case-insensitively, then exactly (usernames are
-# unique that way). Only the sort key is computed for every ranked player; the other ratios only for the page shown
-# (numeric division is most of a board's cost when a hundred thousand players qualify).
+# unique that way); a page sorts by everything but the username first (_CONTENDER_ORDER, see _PAGE_SQL). Only the sort
+# key is computed for every ranked player; the other ratios only for the page shown (numeric arithmetic is most of a
+# board's cost when a hundred thousand players qualify). The win rate's key is a float8 quotient of two integers:
+# correctly rounded division keeps distinct fractions with denominators below 2**26 distinct and in order (they differ
+# by more than 2**-52, twice the rounding error), so it ranks exactly as the fraction does for any player with fewer
+# than 67 million decisions, at the cost of an integer division. The rating is one quotient, units × n ÷ (wagered ×
+# (n + 50)), rounded once.
 _SORT_KEY = {
     SortKey.units: "t.units",
     SortKey.roi: "t.units / t.wagered",
-    SortKey.win_rate: "t.wins::numeric / nullif(t.wins + t.losses, 0)",
-    SortKey.rating: "t.units / t.wagered * t.picks / (t.picks + $4::int)",
+    SortKey.win_rate: "t.wins::float8 / nullif(t.wins + t.losses, 0)",
+    SortKey.rating: "t.units * t.picks / (t.wagered * (t.picks + $4::int))",
 }
-_TIE_BREAKS = "units DESC, wagered ASC, lower(username) ASC, username ASC"
-_ORDER_BY = {
-    SortKey.units: _TIE_BREAKS,
-    SortKey.roi: f"sort_key DESC, {_TIE_BREAKS}",
-    SortKey.win_rate: f"sort_key DESC NULLS LAST, {_TIE_BREAKS}",
-    SortKey.rating: f"sort_key DESC, {_TIE_BREAKS}",
+_CONTENDER_ORDER = {
+    SortKey.units: "units DESC, wagered ASC",
+    SortKey.roi: "sort_key DESC NULLS LAST, units DESC, wagered ASC",
+    SortKey.win_rate: "sort_key DESC NULLS LAST, units DESC, wagered ASC",
+    SortKey.rating: "sort_key DESC NULLS LAST, units DESC, wagered ASC",
 }
+# ROI and rating have the sign of the units, so every player in profit ranks above everyone at or below break-even. When
+# at least as many players are in profit as a page can reach, a page divides for those alone: the rest get no key and
+# sort after them, beyond the page. Otherwise everyone gets their key.
+_PROFIT_FIRST = {SortKey.roi, SortKey.rating}
+_PROFIT_FIRST_KEY = "CASE WHEN (SELECT in_profit FROM tally) < $5::int + $6::int OR t.units > 0 THEN {key} END"
+_ORDER_BY = {sort: f"{order}, lower(username) ASC, username ASC" for sort, order in _CONTENDER_ORDER.items()}
 # The same order as one ascending row value, so "sorts before me" is a single comparison (win_rate: nulls last).
 _TIE_TUPLE = "-{t}.units, {t}.wagered, lower({t}.username), {t}.username"
 _SORT_TUPLE = {
@@ -65,6 +75,8 @@ _FROM_SEASON = (
     f"SELECT {_TOTAL_COLUMNS.format(p='season_')} FROM player_total WHERE sport_key = $1 AND $2::date IS NOT NULL"
 )
 _FROM_MONTH = f"SELECT {_TOTAL_COLUMNS.format(p='month_')} FROM player_total WHERE sport_key = $1 AND month_start = $2"
+# The account is a LEFT JOIN to its primary key, so a statement that never reads the username (a page's first pass)
+# loses the join altogether: the planner drops it instead of hashing every account.
 _FROM_DAYS = """
 SELECT d.user_id, u.username, d.units, d.wagered, d.wins, d.losses, d.pushes
 FROM (SELECT user_id, sum(units) AS units, sum(wagered) AS wagered, sum(wins)::int AS wins,
@@ -72,7 +84,7 @@ FROM (SELECT user_id, sum(units) AS units, sum(wagered) AS wagered, sum(wins)::i
       FROM player_day
       WHERE day >= $2 AND ($1 = '*' OR sport_key = $1)
       GROUP BY user_id) d
-JOIN "user" u ON u.id = d.user_id
+LEFT JOIN "user" u ON u.id = d.user_id
 """
 # A league: each member's player_day rows from the later of the window's and the league's first day, summed member by
 # member. The LATERAL (and the username's scalar subquery) keep the plan a loop over the members, each an index range
@@ -95,11 +107,12 @@ WHERE m.league_id = {league}
 # Every player's totals over the window (qualified or not), then the qualified ones with their sort key; the
 # statements below differ only in what they read from them. A player_total source is read twice (the count, the page)
 # rather than copied once: a scan of its rows costs less than materializing them; an aggregate of player_day is
-# computed once.
+# computed once. {username} is the source's username column, or nothing for a statement that ranks without it.
 _SCORED = """
 WITH totals AS {materialized} (
-    SELECT t.*, t.wins + t.losses + t.pushes AS picks FROM ({source}) t
-), scored AS {materialized} (
+    SELECT t.user_id,{username} t.units, t.wagered, t.wins, t.losses, t.pushes, t.wins + t.losses + t.pushes AS picks
+    FROM ({source}) t
+){tally}, scored AS {materialized} (
     SELECT t.*, {sort_key} AS sort_key
     FROM totals t
     WHERE t.picks >= $3
@@ -108,17 +121,61 @@ WITH totals AS {materialized} (
 
 _COLUMNS = """r.username, r.units, r.wagered, round(r.units / r.wagered, 6) AS roi, r.wins, r.losses, r.pushes,
        r.picks, round(r.wins::numeric / nullif(r.wins + r.losses, 0), 6) AS win_rate,
-       round(r.units / r.wagered * r.picks / (r.picks + $4::int), 6) AS rating"""
+       round(r.units * r.picks / (r.wagered * (r.picks + $4::int)), 6) AS rating"""
 
-# A page is a top-N sort of the scored rows (never a full ranking); its ranks are the offset plus its positions.
+# The count of ranked players, and of those in profit among them, in one pass.
+_TALLY = """, tally AS MATERIALIZED (
+    SELECT count(*) FILTER (WHERE picks >= $3) AS total, count(*) FILTER (WHERE picks >= $3 AND units > 0) AS in_profit
+    FROM totals
+)"""
+
+# A page in two passes. The first keeps the best offset + limit + _TIE_ROOM rows by everything but the username (a
+# top-N sort of only what orders them, no account read): the contenders. The page is then the contenders with the rest
+# of their totals and their usernames, in full order. Players tied on everything but the username are common (flat
+# stakes at the same price), and the username decides between them: when the last contender still ties the last row a
+# page can reach (the edge), players beyond the contenders may share the edge's place, so the contenders before the
+# edge and every scored row equal to it are ranked instead (a second pass over the scored rows, gated so that it runs
+# only then). Ranks are the offset plus the page's positions. $5 is the offset, $6 the limit, $7 the room.
+_TIE_ROOM = 200
 _PAGE_SQL = (
-    _SCORED
+    _SCORED.replace("{tally}", _TALLY)
     + f"""
+, contenders AS MATERIALIZED (
+    SELECT s.*, row_number() OVER (ORDER BY {{contender_order}}) AS n
+    FROM (
+        SELECT user_id, sort_key, units, wagered
+        FROM scored
+        ORDER BY {{contender_order}}
+        LIMIT $5::int + $6::int + $7::int
+    ) s
+), edge AS MATERIALIZED (
+    SELECT ROW(e.sort_key, e.units, e.wagered) AS place,
+           EXISTS (SELECT FROM contenders l
+                   WHERE l.n = $5::int + $6::int + $7::int
+                     AND ROW(l.sort_key, l.units, l.wagered) IS NOT DISTINCT FROM ROW(e.sort_key, e.units, e.wagered)
+           ) AS tied
+    FROM contenders e
+    WHERE e.n = $5::int + $6::int
+), candidates AS (
+    SELECT * FROM contenders WHERE NOT coalesce((SELECT tied FROM edge), false)
+    UNION ALL
+    SELECT * FROM contenders
+    WHERE (SELECT tied FROM edge) AND ROW(sort_key, units, wagered) IS DISTINCT FROM (SELECT place FROM edge)
+      AND n < $5::int + $6::int
+    UNION ALL
+    SELECT s.user_id, s.sort_key, s.units, s.wagered, NULL
+    FROM edge e
+    CROSS JOIN LATERAL (
+        SELECT * FROM scored WHERE e.tied AND ROW(sort_key, units, wagered) IS NOT DISTINCT FROM e.place
+    ) s
+)
 SELECT c.total, {_COLUMNS}
-FROM (SELECT count(*) AS total FROM scored) c
+FROM tally c
 LEFT JOIN LATERAL (
-    SELECT *
-    FROM scored
+    SELECT r.*, t.wins, t.losses, t.pushes, t.picks, u.username
+    FROM candidates r
+    JOIN totals t ON t.user_id = r.user_id
+    JOIN "user" u ON u.id = r.user_id
     ORDER BY {{order_by}}
     OFFSET $5
     LIMIT $6
@@ -129,7 +186,7 @@ LEFT JOIN LATERAL (
 # $5 is the player: their own row and rank wherever it falls, and their graded picks in the window even when too few to
 # rank. Their rank is one more than the scored rows that sort before them.
 _MINE_SQL = (
-    _SCORED
+    _SCORED.replace("{tally}", "")
     + f"""
 SELECT c.total, (SELECT picks FROM totals WHERE user_id = $5) AS my_picks, {_COLUMNS},
        (SELECT count(*) FROM scored s WHERE {{before}}) + 1 AS rank
@@ -194,13 +251,20 @@ async def _query(
     else:
         source, args[1] = await _source(db, window=window, since=since, season_start=season_start)
     before = f"{_SORT_TUPLE[sort].format(t='s')} < {_SORT_TUPLE[sort].format(t='r')}"
+    key = _SORT_KEY[sort]
+    if template is _PAGE_SQL and sort in _PROFIT_FIRST:
+        key = _PROFIT_FIRST_KEY.format(key=key)
     sql = template.format(
         source=source,
+        username="" if template is _PAGE_SQL else " t.username,",
         # An aggregate of player_day (a window's or a league's) is computed once; a player_total scan is cheaper to
         # repeat than to copy.
         materialized="MATERIALIZED" if source is _FROM_DAYS or restriction is not None else "NOT MATERIALIZED",
-        sort_key=_SORT_KEY[sort],
+        sort_key=_PROFIT_FIRST_KEY.format(key=_SORT_KEY[sort])
+        if template is _PAGE_SQL and sort in _PROFIT_FIRST
+        else _SORT_KEY[sort],
         order_by=_ORDER_BY[sort],
+        contender_order=_CONTENDER_ORDER[sort],
         before=before,
     )
     return sql, args
@@ -236,6 +300,7 @@ async def get_leaderboard(
     """Rank the players with at least `min_picks` graded picks in the window (and sport), one page of them."""
     minimum = DEFAULT_MIN_PICKS[sort] if min_picks is None else min_picks
     since = _since(window=window, today=today, season_start=season_start, restriction=restriction)
+
     sql, args = await _query(
         db,
         _PAGE_SQL,
@@ -245,11 +310,11 @@ async def get_leaderboard(
         sort=sort,
         sport=sport,
         restriction=restriction,
-        args=[minimum, RATING_PRIOR_PICKS, offset, limit],
+        args=[minimum, RATING_PRIOR_PICKS, offset, limit, _TIE_ROOM],
     )
     rows = await db.fetch(sql, *args)
     entries = [
-        LeaderboardEntry(rank=offset + position, **{k: v for k, v in dict(row).items() if k != "total"})
+        LeaderboardEntry(rank=offset + position, **{k: row[k] for k in LeaderboardEntry.model_fields if k != "rank"})
         for position, row in enumerate(rows, start=1)
         if row["username"] is not None
     ]
