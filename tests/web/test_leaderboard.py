@@ -10,7 +10,7 @@ import pytest
 
 from services.web.leaderboard import service as leaderboard_service
 from services.web.settings import WebSettings
-from tests.web.factories import api, make_game, make_games, make_pick, make_record, make_user
+from tests.web.factories import api, auth_header, make_game, make_games, make_pick, make_record, make_user
 
 W, L, P = "won", "lost", "push"
 
@@ -206,6 +206,13 @@ async def test_players_at_or_below_break_even_rank_by_their_own_ratio_after_thos
         assert _names(body) == ["ahead", "even", "big", "small"], sort
         assert _names(await _board(sort=sort, min_picks=1, limit=2, offset=1)) == ["even", "big"], sort
         assert _names(await _board(sort=sort, min_picks=1, limit=1)) == ["ahead"], sort
+        # AND each player's own standing gives the rank the board gives them, on either side of break-even
+        async with api() as client:
+            for rank, name in enumerate(_names(body), start=1):
+                mine = await client.get(
+                    "/api/leaderboard/me", params={"sort": sort, "min_picks": 1}, headers=auth_header(users[name])
+                )
+                assert mine.json()["entry"]["rank"] == rank, (sort, name)
 
 
 async def test_equal_units_rank_the_player_who_wagered_less_first(db: asyncpg.Pool) -> None:

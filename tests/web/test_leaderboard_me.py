@@ -37,6 +37,25 @@ async def test_my_row_is_the_row_the_leaderboard_shows_even_past_the_first_page(
     assert (mine["total"], mine["picks"], mine["min_picks"], mine["window"], mine["sort"]) == (4, 2, 1, "all", "units")
 
 
+async def test_players_tied_but_for_the_username_each_get_the_rank_the_board_gives_them(db: asyncpg.Pool) -> None:
+    # GIVEN a leader and four players with the same record, whose usernames sort differently by case and by bytes
+    games = await make_games(db, 3)
+    ids = {"lead": await make_user(db, "lead")}
+    await make_record(db, user_id=ids["lead"], game_ids=games, statuses=[W, W, W])
+    for name in ("zed", "Bob", "alice2", "Carl"):
+        ids[name] = await make_user(db, name)
+        await make_record(db, user_id=ids[name], game_ids=games, statuses=[W, L])
+    # WHEN each asks for their standing, by units and by win rate
+    for sort in ("units", "win_rate"):
+        async with api() as client:
+            board = (await client.get("/api/leaderboard", params={"sort": sort, "min_picks": 1})).json()
+        ranks = {e["username"]: e["rank"] for e in board["entries"]}
+        # THEN the tie is broken by username ignoring case, and each standing says what the board says
+        assert ranks == {"lead": 1, "alice2": 2, "Bob": 3, "Carl": 4, "zed": 5}, sort
+        for name, user_id in ids.items():
+            assert (await _mine(user_id, sort=sort, min_picks=1))["entry"]["rank"] == ranks[name], (sort, name)
+
+
 async def test_a_player_short_of_the_minimum_gets_no_row_but_their_pick_count(db: asyncpg.Pool) -> None:
     # GIVEN alice with 3 graded picks and bob with 20
     games = await make_games(db, 20)

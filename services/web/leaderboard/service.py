@@ -51,15 +51,22 @@ _CONTENDER_ORDER = {
 # sort after them, beyond the page. Otherwise everyone gets their key.
 _PROFIT_FIRST = {SortKey.roi, SortKey.rating}
 _PROFIT_FIRST_KEY = "CASE WHEN (SELECT in_profit FROM tally) < $5::int + $6::int OR t.units > 0 THEN {key} END"
+# A standing needs the keys of the players on the player's side of break-even alone: those in profit rank above anyone
+# who is not, and a row without a key is counted by that.
+_PROFIT_FIRST_MINE_KEY = "CASE WHEN (t.units > 0) = ((SELECT units FROM totals WHERE user_id = $5) > 0) THEN {key} END"
 _ORDER_BY = {sort: f"{order}, lower(username) ASC, username ASC" for sort, order in _CONTENDER_ORDER.items()}
-# The same order as one ascending row value, so "sorts before me" is a single comparison (win_rate: nulls last).
-_TIE_TUPLE = "-{t}.units, {t}.wagered, lower({t}.username), {t}.username"
-_SORT_TUPLE = {
-    SortKey.units: f"ROW({_TIE_TUPLE})",
-    SortKey.roi: f"ROW(-{{t}}.sort_key, {_TIE_TUPLE})",
-    SortKey.win_rate: f"ROW({{t}}.sort_key IS NULL, -coalesce({{t}}.sort_key, 0), {_TIE_TUPLE})",
-    SortKey.rating: f"ROW(-{{t}}.sort_key, {_TIE_TUPLE})",
+# Whether row {s} sorts before row {m} on everything but the username, and whether they tie on it: one row comparison
+# each, the descending columns swapped across the two sides (no negation of every row's numerics); win_rate: nulls last.
+_BEFORE = {
+    SortKey.units: "ROW({m}.units, {s}.wagered) < ROW({s}.units, {m}.wagered)",
+    SortKey.roi: "ROW({m}.sort_key, {m}.units, {s}.wagered) < ROW({s}.sort_key, {s}.units, {m}.wagered)",
+    SortKey.win_rate: (
+        "ROW({s}.sort_key IS NULL, coalesce({m}.sort_key, 0), {m}.units, {s}.wagered)"
+        " < ROW({m}.sort_key IS NULL, coalesce({s}.sort_key, 0), {s}.units, {m}.wagered)"
+    ),
+    SortKey.rating: "ROW({m}.sort_key, {m}.units, {s}.wagered) < ROW({s}.sort_key, {s}.units, {m}.wagered)",
 }
+_TIED = "{s}.sort_key IS NOT DISTINCT FROM {m}.sort_key AND {s}.units = {m}.units AND {s}.wagered = {m}.wagered"
 
 # Where a window's per-player totals come from (docs/grading.md, "How settlement works"): the rollups the grader keeps,
 # never the picks. player_total holds all time, the season and each player's latest month, per sport and for every sport
@@ -107,10 +114,11 @@ WHERE m.league_id = {league}
 # Every player's totals over the window (qualified or not), then the qualified ones with their sort key; the
 # statements below differ only in what they read from them. A player_total source is read twice (the count, the page)
 # rather than copied once: a scan of its rows costs less than materializing them; an aggregate of player_day is
-# computed once. {username} is the source's username column, or nothing for a statement that ranks without it.
+# computed once. No statement ranks every player's username: pages and standings read the accounts they show, and
+# those of players tied with them.
 _SCORED = """
 WITH totals AS {materialized} (
-    SELECT t.user_id,{username} t.units, t.wagered, t.wins, t.losses, t.pushes, t.wins + t.losses + t.pushes AS picks
+    SELECT t.user_id, t.units, t.wagered, t.wins, t.losses, t.pushes, t.wins + t.losses + t.pushes AS picks
     FROM ({source}) t
 ){tally}, scored AS {materialized} (
     SELECT t.*, {sort_key} AS sort_key
@@ -184,14 +192,29 @@ LEFT JOIN LATERAL (
 )
 
 # $5 is the player: their own row and rank wherever it falls, and their graded picks in the window even when too few to
-# rank. Their rank is one more than the scored rows that sort before them.
+# rank. Their rank is one more than the scored rows that sort before them, counted in the same pass as the total (their
+# row is the outer side, so the pass reads it as parameters); a player tied with them but for the username has their
+# account read to break the tie.
 _MINE_SQL = (
     _SCORED.replace("{tally}", "")
     + f"""
-SELECT c.total, (SELECT picks FROM totals WHERE user_id = $5) AS my_picks, {_COLUMNS},
-       (SELECT count(*) FROM scored s WHERE {{before}}) + 1 AS rank
-FROM (SELECT count(*) AS total FROM scored) c
-LEFT JOIN LATERAL (SELECT * FROM scored WHERE user_id = $5) r ON true
+, me AS MATERIALIZED (
+    SELECT s.*, u.username, lower(u.username) AS folded
+    FROM scored s
+    JOIN "user" u ON u.id = s.user_id
+    WHERE s.user_id = $5
+)
+SELECT c.total, c.rank, (SELECT picks FROM totals WHERE user_id = $5) AS my_picks, {_COLUMNS}
+FROM (SELECT) one
+LEFT JOIN me r ON true
+CROSS JOIN LATERAL (
+    SELECT count(*) AS total,
+           count(*) FILTER (
+               WHERE {{before}}
+                  OR ({{tied}} AND (SELECT lower(u.username) FROM "user" u WHERE u.id = s.user_id) < r.folded)
+           ) + 1 AS rank
+    FROM scored s
+) c
 """
 )
 
@@ -250,22 +273,20 @@ async def _query(
         source = _FROM_LEAGUE_DAYS.format(league=f"${len(args)}")
     else:
         source, args[1] = await _source(db, window=window, since=since, season_start=season_start)
-    before = f"{_SORT_TUPLE[sort].format(t='s')} < {_SORT_TUPLE[sort].format(t='r')}"
-    key = _SORT_KEY[sort]
-    if template is _PAGE_SQL and sort in _PROFIT_FIRST:
-        key = _PROFIT_FIRST_KEY.format(key=key)
+    key, before = _SORT_KEY[sort], _BEFORE[sort].format(s="s", m="r")
+    if sort in _PROFIT_FIRST:
+        key = (_PROFIT_FIRST_KEY if template is _PAGE_SQL else _PROFIT_FIRST_MINE_KEY).format(key=key)
+        before += " OR (s.sort_key IS NULL AND s.units > 0)"
     sql = template.format(
         source=source,
-        username="" if template is _PAGE_SQL else " t.username,",
         # An aggregate of player_day (a window's or a league's) is computed once; a player_total scan is cheaper to
         # repeat than to copy.
         materialized="MATERIALIZED" if source is _FROM_DAYS or restriction is not None else "NOT MATERIALIZED",
-        sort_key=_PROFIT_FIRST_KEY.format(key=_SORT_KEY[sort])
-        if template is _PAGE_SQL and sort in _PROFIT_FIRST
-        else _SORT_KEY[sort],
+        sort_key=key,
         order_by=_ORDER_BY[sort],
         contender_order=_CONTENDER_ORDER[sort],
         before=before,
+        tied=_TIED.format(s="s", m="r"),
     )
     return sql, args
 
