@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -138,6 +139,19 @@ def parse_wrk(path: str, output: str) -> WrkResult:
         requests=requests,
         non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
         socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
+    )
+
+
+def median_of(runs: list[WrkResult]) -> WrkResult:
+    """One endpoint's rounds as one result: the median rate and latencies, every request and error counted."""
+    return WrkResult(
+        path=runs[0].path,
+        requests_per_s=statistics.median(r.requests_per_s for r in runs),
+        p50_ms=statistics.median(r.p50_ms for r in runs),
+        p99_ms=statistics.median(r.p99_ms for r in runs),
+        requests=sum(r.requests for r in runs),
+        non_2xx=sum(r.non_2xx for r in runs),
+        socket_errors=sum(r.socket_errors for r in runs),
     )
 
 

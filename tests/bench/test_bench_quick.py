@@ -6,6 +6,7 @@ Only correctness is asserted here; speed is reported by `make bench`, never asse
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
@@ -14,7 +15,7 @@ import httpx
 from bench.report import format_report, targets
 from bench.run import QUICK, run_all
 from bench.settlement import SHAPES
-from bench.web import parse_wrk
+from bench.web import median_of, parse_wrk
 from bench.webapp import StaticBytes
 
 _WRK_OUTPUT = """Running 8s test @ http://127.0.0.1:40000/api/leaderboard
@@ -74,6 +75,15 @@ def test_wrk_reports_are_read_for_rate_latency_and_errors() -> None:
     result = parse_wrk("/api/leaderboard", _WRK_OUTPUT)
     assert (result.requests_per_s, result.p50_ms, result.p99_ms) == (36000.0, 0.81, 12.5)
     assert (result.requests, result.non_2xx, result.socket_errors) == (288000, 3, 0)
+
+
+def test_rounds_of_one_endpoint_report_their_median_rate_and_latency_and_every_request() -> None:
+    one = parse_wrk("/api/leaderboard", _WRK_OUTPUT)
+    hiccup = replace(one, requests_per_s=9000.0, p99_ms=80.0, requests=72000, non_2xx=1)
+    fast = replace(one, requests_per_s=40000.0, p50_ms=0.7, p99_ms=10.0)
+    result = median_of([one, hiccup, fast])
+    assert (result.requests_per_s, result.p50_ms, result.p99_ms) == (36000.0, 0.81, 12.5)
+    assert (result.requests, result.non_2xx) == (288000 * 2 + 72000, 3 + 1 + 3)
 
 
 async def test_the_static_endpoints_answer_their_bytes_and_pass_everything_else_on() -> None:
