@@ -71,36 +71,31 @@ _TIED = "{s}.sort_key IS NOT DISTINCT FROM {m}.sort_key AND {s}.units = {m}.unit
 # Where a window's per-player totals come from (docs/grading.md, "How settlement works"): the rollups the grader keeps,
 # never the picks. player_total holds all time, the season and each player's latest month, per sport and for every sport
 # together ('*'); a week (or a season whose first day the rollups are not kept for) sums player_day since its first day.
-# Each source yields one row per player: user_id, username, units, wagered, wins, losses, pushes. $1 is the sport key
-# ('*' for every sport), $2 the window's first day.
+# Each source yields one row per player: user_id, units, wagered, wins, losses, pushes (usernames are read only for the
+# rows a statement shows or ties). $1 is the sport key ('*' for every sport), $2 the window's first day.
 _TOTAL_COLUMNS = (
-    "user_id, username, {p}units AS units, {p}wagered AS wagered, {p}wins AS wins, {p}losses AS losses, "
-    "{p}pushes AS pushes"
+    "user_id, {p}units AS units, {p}wagered AS wagered, {p}wins AS wins, {p}losses AS losses, {p}pushes AS pushes"
 )
 _FROM_ALL = f"SELECT {_TOTAL_COLUMNS.format(p='')} FROM player_total WHERE sport_key = $1 AND $2::date IS NULL"
 _FROM_SEASON = (
     f"SELECT {_TOTAL_COLUMNS.format(p='season_')} FROM player_total WHERE sport_key = $1 AND $2::date IS NOT NULL"
 )
 _FROM_MONTH = f"SELECT {_TOTAL_COLUMNS.format(p='month_')} FROM player_total WHERE sport_key = $1 AND month_start = $2"
-# The account is a LEFT JOIN to its primary key, so a statement that never reads the username (a page's first pass)
-# loses the join altogether: the planner drops it instead of hashing every account.
 _FROM_DAYS = """
-SELECT d.user_id, u.username, d.units, d.wagered, d.wins, d.losses, d.pushes
+SELECT user_id, units, wagered, wins, losses, pushes
 FROM (SELECT user_id, sum(units) AS units, sum(wagered) AS wagered, sum(wins)::int AS wins,
              sum(losses)::int AS losses, sum(pushes)::int AS pushes
       FROM player_day
       WHERE day >= $2 AND ($1 = '*' OR sport_key = $1)
       GROUP BY user_id) d
-LEFT JOIN "user" u ON u.id = d.user_id
 """
 # A league: each member's player_day rows from the later of the window's and the league's first day, summed member by
-# member. The LATERAL (and the username's scalar subquery) keep the plan a loop over the members, each an index range
-# scan of player_day's primary key and a lookup of the account, so the cost follows the members and their days; joins
-# let the planner hash a scan of every player's days and accounts once a league has a thousand members. A member with
+# member. The LATERAL keeps the plan a loop over the members, each an index range scan of player_day's primary key, so
+# the cost follows the members and their days; a join lets the planner hash a scan of every player's days once a league
+# has a thousand members. A member with
 # no rows there sums to no picks and is not ranked. {league} is the league id's parameter.
 _FROM_LEAGUE_DAYS = """
-SELECT m.user_id, (SELECT u.username FROM "user" u WHERE u.id = m.user_id) AS username,
-       d.units, d.wagered, d.wins, d.losses, d.pushes
+SELECT m.user_id, d.units, d.wagered, d.wins, d.losses, d.pushes
 FROM league_member m
 CROSS JOIN LATERAL (
     SELECT sum(pd.units) AS units, sum(pd.wagered) AS wagered, coalesce(sum(pd.wins), 0)::int AS wins,
@@ -118,8 +113,7 @@ WHERE m.league_id = {league}
 # those of players tied with them.
 _SCORED = """
 WITH totals AS {materialized} (
-    SELECT t.user_id, t.units, t.wagered, t.wins, t.losses, t.pushes, t.wins + t.losses + t.pushes AS picks
-    FROM ({source}) t
+    SELECT t.*, t.wins + t.losses + t.pushes AS picks FROM ({source}) t
 ){tally}, scored AS {materialized} (
     SELECT t.*, {sort_key} AS sort_key
     FROM totals t
@@ -157,25 +151,20 @@ _PAGE_SQL = (
         LIMIT $5::int + $6::int + $7::int
     ) s
 ), edge AS MATERIALIZED (
-    SELECT ROW(e.sort_key, e.units, e.wagered) AS place,
+    SELECT e.*,
            EXISTS (SELECT FROM contenders l
-                   WHERE l.n = $5::int + $6::int + $7::int
-                     AND ROW(l.sort_key, l.units, l.wagered) IS NOT DISTINCT FROM ROW(e.sort_key, e.units, e.wagered)
-           ) AS tied
+                   WHERE l.n = $5::int + $6::int + $7::int AND {_TIED.format(s="l", m="e")}) AS tied
     FROM contenders e
     WHERE e.n = $5::int + $6::int
 ), candidates AS (
-    SELECT * FROM contenders WHERE NOT coalesce((SELECT tied FROM edge), false)
-    UNION ALL
-    SELECT * FROM contenders
-    WHERE (SELECT tied FROM edge) AND ROW(sort_key, units, wagered) IS DISTINCT FROM (SELECT place FROM edge)
-      AND n < $5::int + $6::int
+    SELECT c.*
+    FROM contenders c
+    LEFT JOIN edge e ON true
+    WHERE NOT coalesce(e.tied, false) OR (c.n < e.n AND NOT ({_TIED.format(s="c", m="e")}))
     UNION ALL
     SELECT s.user_id, s.sort_key, s.units, s.wagered, NULL
     FROM edge e
-    CROSS JOIN LATERAL (
-        SELECT * FROM scored WHERE e.tied AND ROW(sort_key, units, wagered) IS NOT DISTINCT FROM e.place
-    ) s
+    CROSS JOIN LATERAL (SELECT * FROM scored s WHERE e.tied AND {_TIED.format(s="s", m="e")}) s
 )
 SELECT c.total, {_COLUMNS}
 FROM tally c
@@ -211,7 +200,8 @@ CROSS JOIN LATERAL (
     SELECT count(*) AS total,
            count(*) FILTER (
                WHERE {{before}}
-                  OR ({{tied}} AND (SELECT lower(u.username) FROM "user" u WHERE u.id = s.user_id) < r.folded)
+                  OR ({_TIED.format(s="s", m="r")}
+                      AND (SELECT lower(u.username) FROM "user" u WHERE u.id = s.user_id) < r.folded)
            ) + 1 AS rank
     FROM scored s
 ) c
@@ -286,7 +276,6 @@ async def _query(
         order_by=_ORDER_BY[sort],
         contender_order=_CONTENDER_ORDER[sort],
         before=before,
-        tied=_TIED.format(s="s", m="r"),
     )
     return sql, args
 
@@ -321,7 +310,6 @@ async def get_leaderboard(
     """Rank the players with at least `min_picks` graded picks in the window (and sport), one page of them."""
     minimum = DEFAULT_MIN_PICKS[sort] if min_picks is None else min_picks
     since = _since(window=window, today=today, season_start=season_start, restriction=restriction)
-
     sql, args = await _query(
         db,
         _PAGE_SQL,
