@@ -97,6 +97,22 @@ async def time_boards(
     return timings
 
 
+async def time_boards_in_turn(urls: list[str], *, season_start: date, repeat: int = 5) -> list[list[BoardTiming]]:
+    """Time every board on each database in turn, `repeat` rounds of one answer each; return each database's timings.
+
+    The databases' figures then come from the same minutes of the run, so what else the machine does in those minutes
+    weighs on each alike: timed one after the other, the same unchanged units boards measured 0.9x to 1.3x apart.
+    """
+    rounds = [[await time_boards(url, season_start=season_start, repeat=1) for url in urls] for _ in range(repeat)]
+    return [
+        [
+            BoardTiming(t.window, t.sort, t.sport, [s for one in rounds for s in one[i][j].seconds])
+            for j, t in enumerate(rounds[0][i])
+        ]
+        for i in range(len(urls))
+    ]
+
+
 async def time_old_query(pool: asyncpg.Pool, *, repeat: int = 2) -> float:
     """The median seconds of the pick-scanning units board (all time, every sport)."""
     seconds = []
