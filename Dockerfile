@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # PickVs images, one Dockerfile, several targets:
 #   web (the default, last): the FastAPI service, production dependencies only, non-root, /healthz checked,
-#       started by infra/serve-web.sh (granian, WEB_CONCURRENCY workers, trusted proxies from PICKVS_TRUSTED_PROXIES);
+#       started by infra/serve-web.sh (uvicorn, WEB_CONCURRENCY workers, trusted proxies from PICKVS_TRUSTED_PROXIES);
 #   app: the React app built by Vite and served by unprivileged nginx, which also forwards the API paths to the web
 #       service so the browser sees one origin (docker-compose.yml);
 #   odds-simulator: the dev Odds API simulator, so docker compose never spends real credits.

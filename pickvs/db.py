@@ -68,11 +68,10 @@ async def get_pool(settings: BaseAppSettings) -> asyncpg.Pool:
     return pool
 
 
-async def close_pools() -> None:
-    """Close every pool this process opened (shutdown hooks and tests)."""
-    while _pools:
-        _, pool = _pools.popitem()
-        await pool.close()
+async def close_pools(url: str | None = None) -> None:
+    """Close every pool this process opened (shutdown hooks and tests), or only those to `url`."""
+    for key in [key for key in _pools if url is None or key[0] == url]:
+        await _pools.pop(key).close()
 
 
 @asynccontextmanager

@@ -6,17 +6,20 @@ Only correctness is asserted here; speed is reported by `make bench`, never asse
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
 import httpx
+import pytest
 
 from bench.report import format_report, targets
-from bench.run import QUICK, run_all
+from bench.run import QUICK, _copy_database, _drop_database, run_all
 from bench.settlement import SHAPES
 from bench.web import median_of, parse_wrk
 from bench.webapp import StaticBytes
+from pickvs.db import close_pools
 
 _WRK_OUTPUT = """Running 8s test @ http://127.0.0.1:40000/api/leaderboard
   2 threads and 50 connections
@@ -35,14 +38,31 @@ Transfer/sec:    300.00MB
 """
 
 
+@pytest.fixture
+async def bench_url(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
+    """An empty database of its own: the benchmark copies it, which nobody else may be connected to."""
+    monkeypatch.setenv("PICKVS_DATABASE_URL", pg_url)  # run_all points it at its database; restored afterwards
+    base = pg_url.rpartition("/")[0]
+    admin = await asyncpg.connect(f"{base}/postgres")
+    try:
+        await admin.execute("DROP DATABASE IF EXISTS bench_quick WITH (FORCE)")
+        await admin.execute("CREATE DATABASE bench_quick")
+        yield f"{base}/bench_quick"
+        await close_pools(f"{base}/bench_quick")
+        await admin.execute("DROP DATABASE bench_quick WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
 async def test_the_quick_benchmark_runs_every_section_and_its_checks_hold(
-    db: asyncpg.Pool, pg_url: str, sqs_endpoint: object, tmp_path: Path
+    bench_url: str, sqs_endpoint: object, tmp_path: Path
 ) -> None:
-    # GIVEN an empty migrated database and the embedded SQS
+    # GIVEN an empty database and the embedded SQS
     sections = ("imports", "settlement", "season", "credits")
+    progress: list[str] = []
 
     # WHEN the benchmark runs its sections on tiny sizes
-    report = await run_all(pg_url, quick=True, sections=sections, workdir=tmp_path, progress=lambda _: None)
+    report = await run_all(bench_url, quick=True, sections=sections, workdir=tmp_path, progress=progress.append)
 
     # THEN each settlement shape graded every pick and its totals and rollups equal a recompute
     assert [r["shape"] for r in report["settlement"]] == list(SHAPES)
@@ -67,8 +87,44 @@ async def test_the_quick_benchmark_runs_every_section_and_its_checks_hold(
     names = {t["target"] for t in report["targets"]}
     assert "season: redelivery changed nothing, no record failed" in names and "credits per idle day (max)" in names
     assert "settle crowd void (x plain write)" in format_report(report)
-    # AND it leaves the database as empty as it found it
-    assert await db.fetchval('SELECT count(*) FROM "user"') == 0
+    # AND the extended boards were built in a copy of the database, timed in turn with the season's, and dropped
+    assert any("to a copy of the database" in line for line in progress)
+    assert any("on both databases in turn" in line for line in progress)
+    # AND it leaves the database as empty as it found it, and no copy behind
+    conn = await asyncpg.connect(bench_url)
+    try:
+        assert await conn.fetchval('SELECT count(*) FROM "user"') == 0
+        assert await conn.fetchval("SELECT count(*) FROM pg_database WHERE datname LIKE 'bench_quick_%'") == 0
+    finally:
+        await conn.close()
+
+
+async def test_a_database_is_copied_only_when_nobody_else_is_connected_and_the_role_may_create_databases(
+    bench_url: str,
+) -> None:
+    # GIVEN a database holding a row
+    conn = await asyncpg.connect(bench_url)
+    await conn.execute("CREATE TABLE t (n int); INSERT INTO t VALUES (7)")
+    # WHEN it is copied while someone is connected to it, THEN there is no copy
+    assert await _copy_database(bench_url) is None
+    await conn.close()
+    # WHEN it is copied by a role that may not create databases, THEN there is no copy
+    base = bench_url.rpartition("/")[0]
+    admin = await asyncpg.connect(f"{base}/postgres")
+    try:
+        await admin.execute("DROP ROLE IF EXISTS bench_reader; CREATE ROLE bench_reader LOGIN")
+        assert await _copy_database(bench_url.replace("://postgres@", "://bench_reader@")) is None
+        # WHEN nobody is connected and the role may, THEN the copy holds the same rows, and is dropped again
+        copy = await _copy_database(bench_url)
+        assert copy is not None and copy != bench_url
+        copied = await asyncpg.connect(copy)
+        assert await copied.fetchval("SELECT n FROM t") == 7
+        await copied.close()
+        await _drop_database(copy)
+        assert not await admin.fetchval("SELECT count(*) FROM pg_database WHERE datname = $1", copy.rpartition("/")[2])
+    finally:
+        await admin.execute("DROP ROLE IF EXISTS bench_reader")
+        await admin.close()
 
 
 def test_wrk_reports_are_read_for_rate_latency_and_errors() -> None:

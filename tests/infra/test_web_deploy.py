@@ -254,7 +254,7 @@ def _free_port() -> int:
 async def serve_web(
     db: asyncpg.Pool, sqs: Any, sqs_endpoint: EmbeddedSqs, pg_url: str
 ) -> AsyncIterator[Callable[[str], Any]]:
-    """Start infra/serve-web.sh (granian, two workers) in production mode; return its base URL."""
+    """Start infra/serve-web.sh (uvicorn, two workers) in production mode; return its base URL."""
     started: list[asyncio.subprocess.Process] = []
 
     async def start(trusted_proxies: str) -> str:
