@@ -193,10 +193,12 @@ async def _boards_section(
         + ("" if copy else "; the database could not be copied, so the two are timed one after the other")
     )
     before = None
-    if copy is None:
-        before = await leaderboard.time_boards(url, season_start=data.first_day, repeat=sizes.board_repeat)
     extended = await create_pool(extended_url, min_size=1, max_size=4)
     try:
+        if copy is None:
+            # Timed before the extension, after what building the season left dirty is written out.
+            await settle_writes(extended)
+            before = await leaderboard.time_boards(url, season_start=data.first_day, repeat=sizes.board_repeat)
         report["leaderboard"]["extend_recompute_s"] = await season.extend(extended, picks=sizes.extra_picks)
         graded = await extended.fetchval("SELECT count(*) FROM pick WHERE status <> 'pending'")
         await settle_writes(extended)
