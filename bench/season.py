@@ -243,8 +243,7 @@ async def settle(
             await checkpoint(number * BATCH)
     before = await state_digest(pool)
     # What the first delivery left for autovacuum and the checkpointer is done before the redelivery is timed, as it
-    # would be by the time SQS delivers again. Without this one run measured 2.6 s against 1.3 s to 1.4 s in the runs
-    # before, most likely while autovacuum worked through the first delivery's million updated picks.
+    # would be by the time SQS delivers again, so the redelivery does not pay for it.
     await pool.execute('VACUUM (ANALYZE) pick, "user", player_day, player_total, game, processed_event')
     await settle_writes(pool)
     redelivery_s = 0.0
