@@ -92,8 +92,8 @@ FROM (SELECT user_id, sum(units) AS units, sum(wagered) AS wagered, sum(wins)::i
 # A league: each member's player_day rows from the later of the window's and the league's first day, summed member by
 # member. The LATERAL keeps the plan a loop over the members, each an index range scan of player_day's primary key, so
 # the cost follows the members and their days; a join lets the planner hash a scan of every player's days once a league
-# has a thousand members. A member with
-# no rows there sums to no picks and is not ranked. {league} is the league id's parameter.
+# has a thousand members. A member with no rows there sums to no picks and is not ranked. {league} is the league id's
+# parameter.
 _FROM_LEAGUE_DAYS = """
 SELECT m.user_id, d.units, d.wagered, d.wins, d.losses, d.pushes
 FROM league_member m
